@@ -1,0 +1,80 @@
+"""NLU commands: ``train``, ``classify``, ``chat`` and ``evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from bot.nlu.result import NluUnavailable
+from bot.nlu.training import TrainingFailed, train_model
+from bot.nlu.understanding import Understanding, nlu_client
+from bot.settings import load_settings
+
+CLASSIFY_CONCURRENCY = 8
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    train = subparsers.add_parser("train", help="train the NLU model when its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even when up to date")
+    train.set_defaults(handler=_train)
+
+    classify = subparsers.add_parser(
+        "classify", help="classify stdin lines; one JSON object per line on stdout"
+    )
+    classify.set_defaults(handler=_classify)
+
+    chat = subparsers.add_parser("chat", help="offline terminal chat through the same pipeline")
+    chat.set_defaults(handler=_chat)
+
+    evaluate = subparsers.add_parser("evaluate", help="evaluate the NLU on the held-out set")
+    evaluate.add_argument("--no-fail", action="store_true", help="exit 0 even below targets")
+    evaluate.set_defaults(handler=_evaluate)
+
+
+def _train(args: argparse.Namespace) -> int:
+    try:
+        outcome = train_model(force=args.force)
+    except (TrainingFailed, FileNotFoundError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    state = f"trained in {outcome.seconds:.1f} s" if outcome.trained else "up to date"
+    print(f"{outcome.model_path.name}: {state}")
+    return 0
+
+
+async def _classify(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    async with nlu_client(settings) as client:
+        understanding = Understanding(client, settings.policy)
+        for start in range(0, len(lines), CLASSIFY_CONCURRENCY):
+            batch = lines[start : start + CLASSIFY_CONCURRENCY]
+            readings = await asyncio.gather(*(understanding.read(text) for text in batch))
+            for text, reading in zip(batch, readings, strict=True):
+                record = {
+                    "text": text,
+                    "intent": reading.decision.intent,
+                    "confidence": round(reading.result.confidence, 4),
+                    "action": reading.decision.action.value,
+                }
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return await run_console(load_settings())
+
+
+async def _evaluate(args: argparse.Namespace) -> int:
+    from bot.evaluation import run_evaluation
+
+    try:
+        return await run_evaluation(load_settings(), fail_below_targets=not args.no_fail)
+    except NluUnavailable as error:
+        print(f"NLU unavailable: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,118 @@
+"""Train the Rasa NLU model, skipping when the training inputs have not changed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import REPO_ROOT
+
+logger = logging.getLogger(__name__)
+
+RASA_PROJECT = REPO_ROOT / "rasa_project"
+MODELS_DIR = Path(os.environ.get("TANYA_NETRAL_MODELS", REPO_ROOT / "models"))
+RASA_VENV = Path(os.environ.get("RASA_VENV", REPO_ROOT / ".venv-rasa"))
+TRAINING_INPUTS = ("config.yml", "data/**/*.yml", "components/**/*.py", "components/**/*.yml")
+
+
+class TrainingFailed(Exception):
+    """``rasa train nlu`` exited with an error."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingOutcome:
+    model_path: Path
+    trained: bool
+    seconds: float
+
+
+def rasa_executable() -> Path:
+    """Return the ``rasa`` command of the Rasa environment, or explain how to create it."""
+    executable = RASA_VENV / "bin" / "rasa"
+    if not executable.exists():
+        raise FileNotFoundError(
+            f"Rasa is not installed at {executable}. Run `make setup` (or `make run`/`make test`)."
+        )
+    return executable
+
+
+def training_fingerprint(project: Path = RASA_PROJECT) -> str:
+    """Hash every file that shapes the model, plus the Rasa environment's lock file."""
+    digest = hashlib.sha256()
+    files = {path for pattern in TRAINING_INPUTS for path in project.glob(pattern)}
+    files.add(project / "requirements.lock")
+    for path in sorted(p for p in files if p.is_file()):
+        digest.update(path.relative_to(project).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path_for(fingerprint: str) -> Path:
+    return MODELS_DIR / f"nlu-{fingerprint}.tar.gz"
+
+
+def current_model() -> Path | None:
+    """Return the trained model for the current training inputs, if there is one."""
+    path = model_path_for(training_fingerprint())
+    return path if path.exists() else None
+
+
+def train_model(*, force: bool = False) -> TrainingOutcome:
+    """Train into ``models/`` unless a model for the same inputs already exists."""
+    fingerprint = training_fingerprint()
+    target = model_path_for(fingerprint)
+    if target.exists() and not force:
+        logger.info("Model %s is up to date; training skipped", target.name)
+        return TrainingOutcome(target, trained=False, seconds=0.0)
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(rasa_executable()),
+        "train",
+        "nlu",
+        "--config",
+        "config.yml",
+        "--nlu",
+        "data/nlu",
+        "--out",
+        str(MODELS_DIR),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
+    logger.info("Training NLU model %s", target.name)
+    started = time.perf_counter()
+    completed = subprocess.run(
+        command,
+        cwd=RASA_PROJECT,
+        env=rasa_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0 or not target.exists():
+        raise TrainingFailed(f"rasa train nlu failed:\n{completed.stdout[-4000:]}")
+    logger.info("Trained %s in %.1f s", target.name, seconds)
+    return TrainingOutcome(target, trained=True, seconds=seconds)
+
+
+def rasa_environment() -> dict[str, str]:
+    """Environment for Rasa processes: quiet TensorFlow, no telemetry, project on the path."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONPATH": str(RASA_PROJECT),
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
+    return env
