@@ -1,0 +1,96 @@
+"""Engine and session factory for SQLite (default) and PostgreSQL, both through asyncio drivers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def default_database_url() -> str:
+    """Return the default database: an SQLite file under the repository's ``data/``."""
+    return f"sqlite+aiosqlite:///{REPO_ROOT / 'data' / 'tanya_netral.db'}"
+
+
+def normalize_database_url(url: str) -> URL:
+    """Parse ``url``, choosing the asyncio driver when none is given (``postgres://`` too)."""
+    parsed = make_url(url)
+    backend = "postgresql" if parsed.get_backend_name() == "postgres" else parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    if parsed.drivername in ("sqlite", "postgresql", "postgres"):
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    return parsed
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Create the application's engine; SQLite connections get WAL, busy_timeout, foreign keys."""
+    parsed = normalize_database_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return _create_async_engine(parsed, pool_pre_ping=True)
+    _ensure_sqlite_directory(parsed)
+    engine = _create_async_engine(parsed)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def create_migration_engine(url: str) -> AsyncEngine:
+    """Create an engine for Alembic that serialises concurrent upgrades.
+
+    On SQLite every transaction starts with ``BEGIN IMMEDIATE``, so a second process waits for
+    the first one's whole upgrade (DDL is transactional in SQLite). Foreign keys stay off, as
+    Alembic's batch mode (copy and rename tables) requires. PostgreSQL takes an advisory lock
+    in ``env.py`` instead.
+    """
+    parsed = normalize_database_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return _create_async_engine(parsed)
+    _ensure_sqlite_directory(parsed)
+    engine = _create_async_engine(parsed)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves instead of the driver's deferred, DML-only BEGIN.
+        dbapi_connection.isolation_level = None
+        _run_pragmas(dbapi_connection, foreign_keys=False)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Create the session factory; open one session per unit of work."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _ensure_sqlite_directory(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    _run_pragmas(dbapi_connection, foreign_keys=True)
+
+
+def _run_pragmas(dbapi_connection: Any, *, foreign_keys: bool) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+    finally:
+        cursor.close()

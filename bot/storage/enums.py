@@ -1,0 +1,40 @@
+"""Closed sets of values stored in the database (stored as their lowercase values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageDirection(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class TicketStatus(StrEnum):
+    BARU = "baru"
+    DIAMBIL = "diambil"
+    SELESAI = "selesai"
+
+
+class EscalationReason(StrEnum):
+    KONSULTASI_KASUS = "konsultasi_kasus"
+    MINTA_KONSULTAN = "minta_konsultan"
+    TOMBOL_KONSULTAN = "tombol_konsultan"
+    CLARIFY_DITOLAK = "clarify_ditolak"
+    NLU_TIDAK_TERSEDIA = "nlu_tidak_tersedia"
+
+
+class ClosedBy(StrEnum):
+    KONSULTAN = "konsultan"
+    PENGGUNA = "pengguna"
+    OTOMATIS = "otomatis"
+
+
+class AuditAction(StrEnum):
+    """Audit actions used by the storage layer and the handlers (the column takes any text)."""
+
+    AMBIL = "ambil"
+    LEPAS = "lepas"
+    JAWAB = "jawab"
+    TUTUP = "tutup"
+    HAPUS_DATA = "hapus_data"

@@ -1,0 +1,83 @@
+"""Conversation log, answer feedback and processed Telegram updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage._sql import execute_counting, insert_ignoring_conflicts
+from bot.storage.enums import MessageDirection
+from bot.storage.models import Feedback, Message, ProcessedUpdate
+
+
+async def log_message(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    user_id: int | None,
+    direction: MessageDirection | str,
+    text: str | None,
+    kind: str = "text",
+    telegram_message_id: int | None = None,
+    staff_message_id: int | None = None,
+    intent: str | None = None,
+    confidence: float | None = None,
+    action: str | None = None,
+    ticket_id: int | None = None,
+) -> Message:
+    """Store one incoming or outgoing message."""
+    message = Message(
+        chat_id=chat_id,
+        user_id=user_id,
+        direction=MessageDirection(direction),
+        text=text,
+        kind=kind,
+        telegram_message_id=telegram_message_id,
+        staff_message_id=staff_message_id,
+        intent=intent,
+        confidence=confidence,
+        action=action,
+        ticket_id=ticket_id,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def record_feedback(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    intent: str | None,
+    helpful: bool,
+    answer_message_id: int | None = None,
+) -> Feedback:
+    """Store whether an answer was helpful."""
+    feedback = Feedback(
+        user_id=user_id, intent=intent, helpful=helpful, answer_message_id=answer_message_id
+    )
+    session.add(feedback)
+    await session.flush()
+    return feedback
+
+
+async def mark_update_processed(session: AsyncSession, *, update_id: int) -> bool:
+    """Remember a Telegram update; False if it was seen before (also across processes).
+
+    The row becomes visible to others when the caller commits, so commit before slow work.
+    """
+    return await insert_ignoring_conflicts(session, ProcessedUpdate, update_id=update_id)
+
+
+async def delete_messages_older_than(session: AsyncSession, *, cutoff: datetime) -> int:
+    """Delete logged messages created before ``cutoff``; return how many."""
+    return await execute_counting(session, delete(Message).where(Message.created_at < cutoff))
+
+
+async def delete_processed_updates_older_than(session: AsyncSession, *, cutoff: datetime) -> int:
+    """Forget processed update ids recorded before ``cutoff``; return how many."""
+    return await execute_counting(
+        session, delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff)
+    )
