@@ -1,0 +1,160 @@
+"""Check the whole knowledge base before it reaches users: ``python -m bot kb check``."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+
+from bot.intents import ANSWER_INTENTS, TOPIC_INTENTS
+from bot.knowledge.base import MESSAGES_FILE, REGULATIONS_FILE, KnowledgeBase
+from bot.knowledge.models import INFORMATIONAL_TOPICS, Problem, TopicEntry
+from bot.knowledge.red_flags import find_red_flags
+from bot.knowledge.render import render_answer
+from bot.knowledge.telegram_html import TELEGRAM_MAX_LENGTH, html_errors
+
+TITLE_MAX_LENGTH = 28
+"""Menu buttons must stay readable on a phone."""
+
+REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
+    "fallback": frozenset(),
+    "clarify": frozenset(),
+    "escalation_ack": frozenset({"ticket_number"}),
+    "nlu_unavailable": frozenset({"ticket_number"}),
+    "closing": frozenset(),
+}
+"""System messages the handlers use, with the placeholders each must contain."""
+
+ARTICLE_REQUIRED = frozenset({"undang-undang", "peraturan-pemerintah", "peraturan-lembaga"})
+"""Kinds of regulation that must be cited down to the article (pasal)."""
+
+
+def check_knowledge_base(kb: KnowledgeBase, *, today: date | None = None) -> list[Problem]:
+    """Return every problem found; an empty list means the knowledge base may ship."""
+    today = today or date.today()
+    problems = list(kb.load_problems)
+    problems += _check_regulations(kb, today)
+    problems += _check_messages(kb, today)
+    for intent in ANSWER_INTENTS:
+        if intent not in kb.entries:
+            problems.append(Problem(intent, "no entry (expected answers/{intent}.yml)"))
+    for intent in kb.entries:
+        if intent not in ANSWER_INTENTS:
+            problems.append(Problem(intent, "entry for an intent that is not answered"))
+            continue
+        problems += _check_entry(kb, intent, today)
+    return problems
+
+
+def _check_regulations(kb: KnowledgeBase, today: date) -> list[Problem]:
+    problems = []
+    for regulation in kb.regulations.values():
+        where = f"{REGULATIONS_FILE}:{regulation.id}"
+        links = [regulation.revoked_by] if regulation.revoked_by else []
+        for other in [*links, *regulation.amended_by]:
+            if other not in kb.regulations:
+                problems.append(Problem(where, f"refers to unknown regulation {other!r}"))
+        if regulation.status == "dicabut" and not regulation.revoked_by:
+            problems.append(Problem(where, "status 'dicabut' needs revoked_by"))
+        if regulation.status != "dicabut" and regulation.revoked_by:
+            problems.append(Problem(where, "revoked_by is set but status is not 'dicabut'"))
+        if regulation.status == "diubah" and not regulation.amended_by:
+            problems.append(Problem(where, "status 'diubah' needs amended_by"))
+        if regulation.last_reviewed > today:
+            problems.append(Problem(where, "last_reviewed is in the future"))
+    return problems
+
+
+def _check_messages(kb: KnowledgeBase, today: date) -> list[Problem]:
+    if kb.messages_file is None:
+        return []  # the load problem is already reported
+    problems = []
+    if kb.messages_file.last_reviewed > today:
+        problems.append(Problem(MESSAGES_FILE, "last_reviewed is in the future"))
+    for key, required in REQUIRED_MESSAGES.items():
+        if key not in kb.messages:
+            problems.append(Problem(MESSAGES_FILE, f"message {key!r} is missing"))
+            continue
+        placeholders = {
+            name for _, name, _, _ in string.Formatter().parse(kb.messages[key]) if name
+        }
+        if placeholders != required:
+            problems.append(
+                Problem(
+                    f"{MESSAGES_FILE}:{key}",
+                    f"placeholders {sorted(placeholders)} (expected {sorted(required)})",
+                )
+            )
+    for key, template in kb.messages.items():
+        where = f"{MESSAGES_FILE}:{key}"
+        try:
+            text = template.format_map(_Sample())
+        except (ValueError, IndexError) as error:
+            problems.append(Problem(where, f"bad placeholder syntax: {error}"))
+            continue
+        problems += [Problem(where, error) for error in html_errors(text)]
+        problems += [Problem(where, str(flag)) for flag in find_red_flags(text)]
+    return problems
+
+
+class _Sample(dict[str, str]):
+    """Placeholder values used to render a message for checking."""
+
+    def __missing__(self, key: str) -> str:
+        return "T-0001"
+
+
+def _check_entry(kb: KnowledgeBase, intent: str, today: date) -> list[Problem]:
+    entry = kb.entries[intent]
+    problems: list[Problem] = []
+
+    def add(message: str) -> None:
+        problems.append(Problem(intent, message))
+
+    if len(entry.title) > TITLE_MAX_LENGTH:
+        add(f"title is {len(entry.title)} characters (at most {TITLE_MAX_LENGTH})")
+    if entry.last_reviewed > today:
+        add("last_reviewed is in the future")
+    if intent in TOPIC_INTENTS:
+        if not isinstance(entry, TopicEntry):
+            add("a topic needs the topic fields (verdict, explanation, citations, ...)")
+            return problems
+        problems += _check_topic(kb, entry)
+    for field, fragment in entry.text_fields().items():
+        for error in html_errors(fragment):
+            add(f"{field}: {error}")
+    rendered = render_answer(kb, intent)
+    for error in html_errors(rendered):
+        add(f"rendered answer: {error}")
+    if len(rendered) > TELEGRAM_MAX_LENGTH:
+        add(f"rendered answer is {len(rendered)} characters (Telegram allows 4096)")
+    problems += [Problem(intent, str(flag)) for flag in find_red_flags(rendered)]
+    return problems
+
+
+def _check_topic(kb: KnowledgeBase, entry: TopicEntry) -> list[Problem]:
+    problems = []
+    where = entry.intent
+    if entry.verdict is None and entry.intent not in INFORMATIONAL_TOPICS:
+        problems.append(Problem(where, "verdict is missing"))
+    if entry.verdict == "Masih diperdebatkan" and not entry.contested:
+        problems.append(Problem(where, "verdict 'Masih diperdebatkan' needs a 'contested' text"))
+    if "\n" in entry.verdict_note:
+        problems.append(Problem(where, "verdict_note must be one line"))
+    for citation in entry.citations:
+        regulation = kb.regulations.get(citation.regulation)
+        if regulation is None:
+            problems.append(
+                Problem(where, f"citation of unknown regulation {citation.regulation!r}")
+            )
+            continue
+        if regulation.kind in ARTICLE_REQUIRED and not citation.article:
+            problems.append(Problem(where, f"citation of {regulation.short_name} needs an article"))
+        if regulation.status == "dicabut":
+            problems.append(
+                Problem(
+                    where,
+                    f"cites {regulation.short_name}, which is revoked "
+                    f"(dicabut by {regulation.revoked_by}); cite the current rule",
+                )
+            )
+    return problems

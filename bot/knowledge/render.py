@@ -1,0 +1,69 @@
+"""Render knowledge-base entries as the Telegram HTML the user receives."""
+
+from __future__ import annotations
+
+import html
+
+from bot.intents import TOPIC_INTENTS
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.models import Citation, SmallTalkEntry, TopicEntry
+
+VERDICT_MARKS: dict[str, str] = {
+    "Boleh": "✅",
+    "Tidak boleh": "⛔",
+    "Boleh dengan syarat": "🟡",
+    "Masih diperdebatkan": "❓",
+}
+
+TOPIC_LIST_PLACEHOLDER = "{topic_list}"
+"""Written in a small-talk text (``bantuan``), replaced by the list of topic titles."""
+
+CLOSING_MESSAGE = "closing"
+"""Key in ``messages.yml`` of the general-information line ending every topic answer."""
+
+
+def render_citation(kb: KnowledgeBase, citation: Citation) -> str:
+    """Return e.g. "PP 94/2021 Pasal 5 huruf n", escaped; unknown ids are shown as given."""
+    regulation = kb.regulations.get(citation.regulation)
+    name = regulation.short_name if regulation else citation.regulation
+    text = f"{name} {citation.article}" if citation.article else name
+    return html.escape(text, quote=False)
+
+
+def render_answer(kb: KnowledgeBase, intent: str) -> str:
+    """Return the full Telegram HTML answer for a topic or small-talk intent."""
+    entry = kb.entry(intent)
+    if isinstance(entry, SmallTalkEntry):
+        return _render_small_talk(kb, entry)
+    return _render_topic(kb, entry)
+
+
+def _render_small_talk(kb: KnowledgeBase, entry: SmallTalkEntry) -> str:
+    text = entry.text
+    if TOPIC_LIST_PLACEHOLDER in text:
+        titles = [kb.entries[i].title for i in TOPIC_INTENTS if i in kb.entries]
+        text = text.replace(TOPIC_LIST_PLACEHOLDER, "\n".join(f"• {t}" for t in titles))
+    return text
+
+
+def _render_topic(kb: KnowledgeBase, entry: TopicEntry) -> str:
+    if entry.verdict:
+        verdict = f"{VERDICT_MARKS[entry.verdict]} <b>{entry.verdict}.</b> {entry.verdict_note}"
+    else:
+        verdict = f"ℹ️ <b>Ringkasnya:</b> {entry.verdict_note}"
+    blocks = [f"<b>{entry.title}</b>\n{verdict}"]
+    if entry.contested:
+        blocks.append(
+            f"⚠️ <b>Belum ada kepastian hukum</b>\n<blockquote>{entry.contested}</blockquote>"
+        )
+    blocks.append(entry.explanation)
+    if entry.pns_pppk:
+        blocks.append(f"<b>PNS dan PPPK</b>\n{entry.pns_pppk}")
+    if entry.sanction:
+        blocks.append(f"<b>Sanksi</b>\n{entry.sanction}")
+    blocks.append(f"<b>Saran</b>\n{entry.advice}")
+    citations = "\n".join(f"• {render_citation(kb, c)}" for c in entry.citations)
+    blocks.append(f"<b>Dasar hukum</b>\n{citations}")
+    if CLOSING_MESSAGE in kb.messages:
+        blocks.append(kb.message(CLOSING_MESSAGE))
+    return "\n\n".join(blocks)
