@@ -24,7 +24,7 @@ def _registrars() -> list[Registrar]:
 
 def _register_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("run", help="run the Telegram bot (polling or webhook)")
-    parser.set_defaults(handler=_run_bot)
+    parser.set_defaults(func=_run_bot)
 
 
 def _run_bot(args: argparse.Namespace) -> int:
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
     try:
-        result = args.handler(args)
+        result = args.func(args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)

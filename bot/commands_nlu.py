@@ -12,25 +12,22 @@ from bot.nlu.training import TrainingFailed, train_model
 from bot.nlu.understanding import Understanding, nlu_client
 from bot.settings import load_settings
 
-CLASSIFY_CONCURRENCY = 8
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     train = subparsers.add_parser("train", help="train the NLU model when its inputs changed")
     train.add_argument("--force", action="store_true", help="train even when up to date")
-    train.set_defaults(handler=_train)
+    train.set_defaults(func=_train)
 
     classify = subparsers.add_parser(
         "classify", help="classify stdin lines; one JSON object per line on stdout"
     )
-    classify.set_defaults(handler=_classify)
+    classify.set_defaults(func=_classify)
 
     chat = subparsers.add_parser("chat", help="offline terminal chat through the same pipeline")
-    chat.set_defaults(handler=_chat)
+    chat.set_defaults(func=_chat)
 
     evaluate = subparsers.add_parser("evaluate", help="evaluate the NLU on the held-out set")
     evaluate.add_argument("--no-fail", action="store_true", help="exit 0 even below targets")
-    evaluate.set_defaults(handler=_evaluate)
+    evaluate.set_defaults(func=_evaluate)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -45,21 +42,20 @@ def _train(args: argparse.Namespace) -> int:
 
 
 async def _classify(args: argparse.Namespace) -> int:
+    """Answer each stdin line as soon as it arrives, so the command also works in a pipe."""
     settings = load_settings()
-    lines = [line.rstrip("\r\n") for line in sys.stdin]
     async with nlu_client(settings) as client:
         understanding = Understanding(client, settings.policy)
-        for start in range(0, len(lines), CLASSIFY_CONCURRENCY):
-            batch = lines[start : start + CLASSIFY_CONCURRENCY]
-            readings = await asyncio.gather(*(understanding.read(text) for text in batch))
-            for text, reading in zip(batch, readings, strict=True):
-                record = {
-                    "text": text,
-                    "intent": reading.decision.intent,
-                    "confidence": round(reading.result.confidence, 4),
-                    "action": reading.decision.action.value,
-                }
-                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        while line := await asyncio.to_thread(sys.stdin.readline):
+            text = line.rstrip("\r\n")
+            reading = await understanding.read(text)
+            record = {
+                "text": text,
+                "intent": reading.decision.intent,
+                "confidence": round(reading.result.confidence, 4),
+                "action": reading.decision.action.value,
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             sys.stdout.flush()
     return 0
 

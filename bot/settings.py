@@ -44,13 +44,18 @@ class RasaSettings(_Section):
 
 
 class PolicySettings(_Section):
-    answer_confidence: float = 0.55
+    """Thresholds of ``bot.nlu.policy.decide``; documented in config.yml ``policy:``."""
+
+    agreed_confidence: float = 0.3
+    answer_confidence: float = 0.6
     escalate_confidence: float = 0.5
     fallback_confidence: float = 0.5
+    case_neighbour_score: float = 0.2
     min_margin: float = 0.1
     min_similarity: float = 0.2
     min_coverage: float = 0.5
     clarify_candidates: int = 3
+    clarify_min_score: float = 0.05
 
 
 class StaffSettings(_Section):
@@ -65,11 +70,35 @@ class StaffSettings(_Section):
         return value
 
 
+class PrivacySettings(_Section):
+    retention_days: int = 365
+    retention_check_hours: float = 24.0
+
+
+class QueueSettings(_Section):
+    remind_unclaimed_minutes: int = 30
+    remind_unanswered_minutes: int = 120
+    remind_every_minutes: int = 60
+    auto_close_days: int = 7
+    office_hours_start: str = "08:00"
+    office_hours_end: str = "16:00"
+    office_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    timezone: str = "Asia/Jakarta"
+    card_history_messages: int = 5
+
+
+class AbuseSettings(_Section):
+    messages_per_minute: int = 20
+
+
 class Settings(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     rasa: RasaSettings = Field(default_factory=RasaSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     staff: StaffSettings = Field(default_factory=StaffSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+    abuse: AbuseSettings = Field(default_factory=AbuseSettings)
     database_url: str | None = None
     log_level: str = "INFO"
 

@@ -21,6 +21,15 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "escalation_ack": frozenset({"ticket_number"}),
     "nlu_unavailable": frozenset({"ticket_number"}),
     "closing": frozenset(),
+    "welcome": frozenset({"name", "pseudonym", "retention_days"}),
+    "menu": frozenset(),
+    "feedback_thanks": frozenset(),
+    "feedback_unhelpful": frozenset(),
+    "empty_message": frozenset(),
+    "text_only": frozenset(),
+    "ticket_open": frozenset({"ticket_number"}),
+    "no_open_ticket": frozenset(),
+    "temporary_error": frozenset(),
 }
 """System messages the handlers use, with the placeholders each must contain."""
 

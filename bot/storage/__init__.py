@@ -16,9 +16,11 @@ from bot.storage.enums import (
 from bot.storage.messages import (
     delete_messages_older_than,
     delete_processed_updates_older_than,
+    last_question,
     log_message,
     mark_update_processed,
     record_feedback,
+    record_reading,
 )
 from bot.storage.migrate import upgrade_database, upgrade_database_async
 from bot.storage.models import AuditEvent, Feedback, Message, ProcessedUpdate, Ticket, User
@@ -82,6 +84,7 @@ __all__ = [
     "get_ticket",
     "get_user",
     "list_open_tickets",
+    "last_question",
     "log_message",
     "mark_ticket_reminded",
     "mark_update_processed",
@@ -90,6 +93,7 @@ __all__ = [
     "rate_ticket",
     "record_audit_event",
     "record_feedback",
+    "record_reading",
     "record_first_reply",
     "release_ticket",
     "set_share_name",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import execute_counting, insert_ignoring_conflicts
@@ -81,3 +81,35 @@ async def delete_processed_updates_older_than(session: AsyncSession, *, cutoff: 
     return await execute_counting(
         session, delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff)
     )
+
+
+async def record_reading(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    intent: str | None,
+    confidence: float | None,
+    action: str,
+) -> None:
+    """Store the NLU intent, confidence and action on an already logged inbound message."""
+    message = await session.get(Message, message_id)
+    if message is not None:
+        message.intent, message.confidence, message.action = intent, confidence, action
+        await session.flush()
+
+
+async def last_question(session: AsyncSession, *, chat_id: int) -> str | None:
+    """Return the latest inbound text of a chat that is not a command."""
+    statement = (
+        select(Message.text)
+        .where(
+            Message.chat_id == chat_id,
+            Message.direction == MessageDirection.IN,
+            Message.kind == "text",
+            Message.text.is_not(None),
+            ~Message.text.startswith("/"),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

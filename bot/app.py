@@ -1,0 +1,135 @@
+"""Build and run the Telegram application: ``python -m bot run``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+from bot.knowledge import load_knowledge_base
+from bot.nlu.client import NluClient
+from bot.nlu.rasa_server import RasaProcess, RasaStartupError
+from bot.nlu.training import train_model
+from bot.nlu.understanding import Understanding
+from bot.services import AppContext, BotData, Services
+from bot.settings import Settings, load_settings
+from bot.storage import create_engine, create_session_factory, default_database_url
+from bot.storage.migrate import upgrade_database_async
+from handlers import build_all_handlers, schedule_all_jobs
+from handlers.errors import report_error
+
+logger = logging.getLogger(__name__)
+
+NO_TOKEN_HELP = """\
+TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.
+
+  1. In Telegram, open @BotFather, send /newbot and follow the steps; it gives you a token.
+  2. Run:  TELEGRAM_BOT_TOKEN=123456:ABC... make run
+     (or put it in a file and set TELEGRAM_BOT_TOKEN_FILE=/path/to/file)
+
+To try the assistant without Telegram, use the offline console:  make chat
+"""
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Create the Application; resources are opened in post_init and closed in post_shutdown."""
+    assert settings.telegram.token is not None
+    base_url = settings.telegram.api_base_url
+    application = (
+        Application.builder()
+        .token(settings.telegram.token.get_secret_value())
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .context_types(ContextTypes(context=AppContext, bot_data=BotData))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(256)
+        .post_init(_open_services(settings))
+        .post_shutdown(_close_services)
+        .build()
+    )
+    for group, handlers in build_all_handlers(settings).items():
+        application.add_handlers(handlers, group=group)
+    application.add_error_handler(report_error)
+    assert application.job_queue is not None
+    schedule_all_jobs(application.job_queue, settings)
+    return application
+
+
+def _open_services(settings: Settings):  # type: ignore[no-untyped-def]
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        url = settings.database_url or default_database_url()
+        await upgrade_database_async(url)
+        engine = create_engine(url)
+        rasa, client = await _start_nlu(settings)
+        application.bot_data.services = Services(
+            settings=settings,
+            engine=engine,
+            sessions=create_session_factory(engine),
+            understanding=Understanding(client, settings.policy),
+            knowledge=load_knowledge_base(),
+            rasa=rasa,
+        )
+        logger.info("Tanya Netral is ready (%s mode)", settings.telegram.mode)
+
+    return post_init
+
+
+async def _start_nlu(settings: Settings) -> tuple[RasaProcess | None, NluClient]:
+    """Connect to RASA_URL, or start a local Rasa server; a failed start degrades, not crashes."""
+    options = {
+        "timeout_seconds": settings.rasa.timeout_seconds,
+        "connect_timeout_seconds": settings.rasa.connect_timeout_seconds,
+        "max_connections": settings.rasa.max_connections,
+    }
+    if settings.rasa.url:
+        token = settings.rasa.auth_token
+        client = NluClient(
+            settings.rasa.url, auth_token=token.get_secret_value() if token else None, **options
+        )
+        return None, client
+    model = (await asyncio.to_thread(train_model)).model_path
+    rasa = RasaProcess(model, host=settings.rasa.host, port=settings.rasa.port)
+    rasa.start()
+    try:
+        await rasa.wait_ready(settings.rasa.startup_timeout_seconds)
+    except RasaStartupError:
+        logger.exception("Local Rasa server did not start; questions go to consultants")
+    return rasa, NluClient(rasa.url, auth_token=rasa.auth_token, **options)
+
+
+async def _close_services(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services | None = getattr(application.bot_data, "services", None)
+    if services is None:
+        return
+    await services.understanding.client.aclose()
+    await services.engine.dispose()
+    if services.rasa is not None:
+        services.rasa.stop()
+
+
+def run_bot() -> int:
+    settings = load_settings()
+    if settings.telegram.token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    application = build_application(settings)
+    allowed = Update.ALL_TYPES
+    if settings.telegram.mode == "webhook":
+        if not settings.telegram.webhook_url or settings.telegram.webhook_secret is None:
+            print("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET.", file=sys.stderr)
+            return 2
+        application.run_webhook(
+            listen=settings.telegram.webhook_listen,
+            port=settings.telegram.webhook_port,
+            url_path=urlparse(settings.telegram.webhook_url).path.lstrip("/"),
+            webhook_url=settings.telegram.webhook_url,
+            secret_token=settings.telegram.webhook_secret.get_secret_value(),
+            allowed_updates=allowed,
+        )
+    else:
+        application.run_polling(allowed_updates=allowed)
+    return 0

@@ -1,0 +1,65 @@
+"""Long-lived resources shared by the handlers, reached through a typed callback context."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.knowledge import KnowledgeBase
+from bot.nlu.rasa_server import RasaProcess
+from bot.nlu.understanding import Understanding
+from bot.settings import Settings
+
+
+class ChatLocks:
+    """One lock per chat: a user's messages are handled in order, different users in parallel."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:
+                del self._users[chat_id]
+                del self._locks[chat_id]
+
+
+@dataclass
+class Services:
+    """Everything a handler needs; created in ``post_init``, closed in ``post_shutdown``."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    understanding: Understanding
+    knowledge: KnowledgeBase
+    rasa: RasaProcess | None = None
+    chat_locks: ChatLocks = field(default_factory=ChatLocks)
+
+
+class BotData:
+    """``application.bot_data``: holds the services once ``post_init`` has run."""
+
+    services: Services
+
+
+class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Callback context with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services

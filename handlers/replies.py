@@ -1,0 +1,95 @@
+"""Send messages to users and log them; the keyboards users see."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+
+from bot.intents import TOPIC_INTENTS
+from bot.knowledge import KnowledgeBase
+from bot.services import AppContext
+from bot.storage import MessageDirection, log_message, mark_user_inactive
+
+logger = logging.getLogger(__name__)
+
+CONSULTANT_BUTTON = "Tanya konsultan LKBH"
+
+
+async def send_to_user(
+    context: AppContext,
+    *,
+    chat_id: int,
+    user_id: int | None,
+    html: str,
+    markup: InlineKeyboardMarkup | None = None,
+    intent: str | None = None,
+    action: str | None = None,
+    ticket_id: int | None = None,
+) -> Message | None:
+    """Send HTML to a user's chat and log it; a user who blocked the bot is marked inactive."""
+    try:
+        sent = await context.bot.send_message(
+            chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except Forbidden:
+        logger.info("Chat %s blocked the bot; marking the user inactive", chat_id)
+        if user_id is not None:
+            async with context.services.sessions() as session:
+                await mark_user_inactive(session, user_id=user_id)
+                await session.commit()
+        return None
+    async with context.services.sessions() as session:
+        await log_message(
+            session,
+            chat_id=chat_id,
+            user_id=user_id,
+            direction=MessageDirection.OUT,
+            text=html,
+            telegram_message_id=sent.message_id,
+            intent=intent,
+            action=action,
+            ticket_id=ticket_id,
+        )
+        await session.commit()
+    return sent
+
+
+def answer_keyboard(intent: str) -> InlineKeyboardMarkup:
+    """Feedback and hand-off buttons under a topic answer."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("👍 Membantu", callback_data=f"umpan:ya:{intent}"),
+                InlineKeyboardButton("👎 Kurang membantu", callback_data=f"umpan:tidak:{intent}"),
+            ],
+            [InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")],
+        ]
+    )
+
+
+def topic_menu(knowledge: KnowledgeBase, intents: tuple[str, ...] = TOPIC_INTENTS) -> InlineKeyboardMarkup:
+    """The topic menu: two topics per row."""
+    buttons = [
+        InlineKeyboardButton(knowledge.title(intent), callback_data=f"topik:{intent}")
+        for intent in intents
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def clarify_keyboard(knowledge: KnowledgeBase, candidates: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """One button per candidate topic, then the consultant."""
+    rows = [
+        [InlineKeyboardButton(knowledge.title(intent), callback_data=f"topik:{intent}")]
+        for intent in candidates
+    ]
+    rows.append([InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:klarifikasi")])
+    return InlineKeyboardMarkup(rows)
+
+
+def consultant_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")]]
+    )

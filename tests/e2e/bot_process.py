@@ -1,0 +1,71 @@
+"""Run the real bot (`python -m bot run`) as a child process for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import REPO_ROOT
+from tests.telegram_standin import BotApiStandIn
+
+TOKEN = "123456789:AAtestTOKENforTanyaNetral_0123456789ab"
+
+
+class BotProcess:
+    """The bot as users run it, configured only through environment variables."""
+
+    def __init__(self, standin: BotApiStandIn, log_path: Path, **env: str) -> None:
+        self.standin = standin
+        self.log_path = log_path
+        self.env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": standin.base_url,
+            **env,
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+
+    async def start(self, ready_method: str = "getUpdates", timeout: float = 120.0) -> None:
+        """Start the bot and wait until it polls (or registers its webhook)."""
+        already = len([c for c in self.standin.calls if c.method == ready_method])
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            await self.standin.wait_for_call(ready_method, count=already + 1, timeout=timeout)
+        except AssertionError as error:
+            raise AssertionError(f"bot did not start:\n{self.log_tail()}") from error
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """Stop the bot as a service manager would (SIGTERM); return its exit code."""
+        process, self._process = self._process, None
+        if process is None:
+            return 0
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                return process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise AssertionError(f"bot ignored SIGTERM:\n{self.log_tail()}") from None
+        return process.returncode
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"

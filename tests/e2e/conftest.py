@@ -1,0 +1,67 @@
+"""End-to-end fixtures: the Bot API stand-in, the real bot process and its database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage import create_engine, create_session_factory
+from tests.conftest import RunningRasa
+from tests.e2e.bot_process import TOKEN, BotProcess
+from tests.telegram_standin import BotApiStandIn
+
+STAFF_CHAT_ID = -1001000000001
+CONSULTANT_IDS = (7001, 7002)
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandIn]:
+    server = BotApiStandIn(TOKEN)
+    await server.start()
+    server.add_group(STAFF_CHAT_ID, "LKBH Korpri — konsultan")
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
+
+
+@pytest.fixture
+def bot_env(rasa_server: RunningRasa, database_url: str) -> dict[str, str]:
+    return {
+        "RASA_URL": rasa_server.url,
+        "RASA_AUTH_TOKEN": rasa_server.auth_token,
+        "DATABASE_URL": database_url,
+        "STAFF_CHAT_ID": str(STAFF_CHAT_ID),
+        "CONSULTANT_IDS": ",".join(map(str, CONSULTANT_IDS)),
+    }
+
+
+@pytest.fixture
+async def bot(
+    standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    process = BotProcess(standin, tmp_path / "bot.log", **bot_env)
+    await process.start()
+    try:
+        yield process
+    finally:
+        exit_code = process.stop()
+        assert exit_code == 0, f"bot exited with {exit_code}:\n{process.log_tail()}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Read what the bot wrote, from the test process."""
+    engine = create_engine(database_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
