@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 import sys
 from urllib.parse import urlparse
 
@@ -35,7 +37,7 @@ To try the assistant without Telegram, use the offline console:  make chat
 """
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings) -> Application:
     """Create the Application; resources are opened in post_init and closed in post_shutdown."""
     assert settings.telegram.token is not None
     base_url = settings.telegram.api_base_url
@@ -59,8 +61,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     return application
 
 
-def _open_services(settings: Settings):  # type: ignore[no-untyped-def]
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, None]]:
+    async def post_init(application: Application) -> None:
         url = settings.database_url or default_database_url()
         await upgrade_database_async(url)
         engine = create_engine(url)
@@ -80,15 +82,12 @@ def _open_services(settings: Settings):  # type: ignore[no-untyped-def]
 
 async def _start_nlu(settings: Settings) -> tuple[RasaProcess | None, NluClient]:
     """Connect to RASA_URL, or start a local Rasa server; a failed start degrades, not crashes."""
-    options = {
-        "timeout_seconds": settings.rasa.timeout_seconds,
-        "connect_timeout_seconds": settings.rasa.connect_timeout_seconds,
-        "max_connections": settings.rasa.max_connections,
-    }
     if settings.rasa.url:
         token = settings.rasa.auth_token
-        client = NluClient(
-            settings.rasa.url, auth_token=token.get_secret_value() if token else None, **options
+        client = NluClient.from_settings(
+            settings.rasa,
+            url=settings.rasa.url,
+            auth_token=token.get_secret_value() if token else None,
         )
         return None, client
     model = (await asyncio.to_thread(train_model)).model_path
@@ -98,10 +97,10 @@ async def _start_nlu(settings: Settings) -> tuple[RasaProcess | None, NluClient]
         await rasa.wait_ready(settings.rasa.startup_timeout_seconds)
     except RasaStartupError:
         logger.exception("Local Rasa server did not start; questions go to consultants")
-    return rasa, NluClient(rasa.url, auth_token=rasa.auth_token, **options)
+    return rasa, NluClient.from_settings(settings.rasa, url=rasa.url, auth_token=rasa.auth_token)
 
 
-async def _close_services(application: Application) -> None:  # type: ignore[type-arg]
+async def _close_services(application: Application) -> None:
     services: Services | None = getattr(application.bot_data, "services", None)
     if services is None:
         return

@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, JobQueue
 from bot.settings import Settings
 
 
-def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:  # type: ignore[type-arg]
+def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
     """Every handler by group. Lower groups run first; group 0 holds the conversation.
 
     Within group 0 the first matching handler wins: staff commands and ticket actions come
@@ -26,7 +26,7 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:  # t
     }
 
 
-def schedule_all_jobs(job_queue: JobQueue, settings: Settings) -> None:  # type: ignore[type-arg]
+def schedule_all_jobs(job_queue: JobQueue, settings: Settings) -> None:
     """Register the repeating jobs (reminders, auto-close, retention)."""
     from handlers import privacy, staff_queue
 

@@ -21,7 +21,11 @@ async def report_error(update: object, context: AppContext) -> None:
     if services is None:
         return
     try:
-        if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        if (
+            isinstance(update, Update)
+            and update.effective_chat
+            and update.effective_chat.type == "private"
+        ):
             await context.bot.send_message(
                 update.effective_chat.id,
                 services.knowledge.message("temporary_error"),

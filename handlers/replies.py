@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import Forbidden, NetworkError
 
 from bot.intents import TOPIC_INTENTS
 from bot.knowledge import KnowledgeBase
@@ -16,6 +17,8 @@ from bot.storage import MessageDirection, log_message, mark_user_inactive
 logger = logging.getLogger(__name__)
 
 CONSULTANT_BUTTON = "Tanya konsultan LKBH"
+SEND_ATTEMPTS = 3
+SEND_BACKOFF_SECONDS = 0.5
 
 
 async def send_to_user(
@@ -31,9 +34,7 @@ async def send_to_user(
 ) -> Message | None:
     """Send HTML to a user's chat and log it; a user who blocked the bot is marked inactive."""
     try:
-        sent = await context.bot.send_message(
-            chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        sent = await _send_with_retry(context, chat_id, html, markup)
     except Forbidden:
         logger.info("Chat %s blocked the bot; marking the user inactive", chat_id)
         if user_id is not None:
@@ -57,6 +58,23 @@ async def send_to_user(
     return sent
 
 
+async def _send_with_retry(
+    context: AppContext, chat_id: int, html: str, markup: InlineKeyboardMarkup | None
+) -> Message:
+    """Send, retrying network errors with backoff (429 is retried by the AIORateLimiter)."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await context.bot.send_message(
+                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except NetworkError as error:
+            if attempt == SEND_ATTEMPTS:
+                raise
+            logger.warning("Sending to chat %s failed (%s); retrying", chat_id, error)
+            await asyncio.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
 def answer_keyboard(intent: str) -> InlineKeyboardMarkup:
     """Feedback and hand-off buttons under a topic answer."""
     return InlineKeyboardMarkup(
@@ -70,7 +88,9 @@ def answer_keyboard(intent: str) -> InlineKeyboardMarkup:
     )
 
 
-def topic_menu(knowledge: KnowledgeBase, intents: tuple[str, ...] = TOPIC_INTENTS) -> InlineKeyboardMarkup:
+def topic_menu(
+    knowledge: KnowledgeBase, intents: tuple[str, ...] = TOPIC_INTENTS
+) -> InlineKeyboardMarkup:
     """The topic menu: two topics per row."""
     buttons = [
         InlineKeyboardButton(knowledge.title(intent), callback_data=f"topik:{intent}")

@@ -43,9 +43,14 @@ async def start(update: Update, context: AppContext) -> None:
     async with services.sessions() as session:
         record = await get_user(session, user_id=user.id)
         await log_message(
-            session, chat_id=chat.id, user_id=user.id, direction=MessageDirection.IN,
-            text="/start", telegram_message_id=update.effective_message.message_id
-            if update.effective_message else None,
+            session,
+            chat_id=chat.id,
+            user_id=user.id,
+            direction=MessageDirection.IN,
+            text="/start",
+            telegram_message_id=update.effective_message.message_id
+            if update.effective_message
+            else None,
         )
         pseudonym = record.pseudonym if record else "-"
         await session.commit()
@@ -64,7 +69,10 @@ async def show_menu(update: Update, context: AppContext) -> None:
     assert user is not None and chat is not None
     knowledge = context.services.knowledge
     await send_to_user(
-        context, chat_id=chat.id, user_id=user.id, html=knowledge.message("menu"),
+        context,
+        chat_id=chat.id,
+        user_id=user.id,
+        html=knowledge.message("menu"),
         markup=topic_menu(knowledge),
     )
 
@@ -73,10 +81,11 @@ async def show_topic(update: Update, context: AppContext) -> None:
     """Answer the topic whose menu or clarify button was pressed."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
-    await query.answer()
     intent = query.data.removeprefix("topik:")
     if intent not in TOPIC_INTENTS:
+        await query.answer(context.services.knowledge.message("stale_button"))
         return
+    await query.answer()
     await _send_answer(context, update.effective_chat.id, query.from_user.id, intent)
 
 
@@ -88,16 +97,22 @@ async def record_answer_feedback(update: Update, context: AppContext) -> None:
     helpful = verdict == "ya"
     async with context.services.sessions() as session:
         await record_feedback(
-            session, user_id=query.from_user.id, intent=intent if intent in ANSWER_INTENTS else None,
-            helpful=helpful, answer_message_id=query.message.message_id if query.message else None,
+            session,
+            user_id=query.from_user.id,
+            intent=intent if intent in ANSWER_INTENTS else None,
+            helpful=helpful,
+            answer_message_id=query.message.message_id if query.message else None,
         )
         await session.commit()
     await query.answer("Terima kasih!" if helpful else None)
     if not helpful:
         knowledge = context.services.knowledge
         await send_to_user(
-            context, chat_id=update.effective_chat.id, user_id=query.from_user.id,
-            html=knowledge.message("feedback_unhelpful"), markup=consultant_keyboard(),
+            context,
+            chat_id=update.effective_chat.id,
+            user_id=query.from_user.id,
+            html=knowledge.message("feedback_unhelpful"),
+            markup=consultant_keyboard(),
         )
 
 
@@ -127,8 +142,12 @@ async def handle_text(update: Update, context: AppContext) -> None:
         async with services.sessions() as session:
             ticket = await get_open_ticket(session, user_id=user.id)
             inbound = await log_message(
-                session, chat_id=message.chat_id, user_id=user.id,
-                direction=MessageDirection.IN, text=text, telegram_message_id=message.message_id,
+                session,
+                chat_id=message.chat_id,
+                user_id=user.id,
+                direction=MessageDirection.IN,
+                text=text,
+                telegram_message_id=message.message_id,
                 ticket_id=ticket.id if ticket else None,
             )
             await session.commit()
@@ -137,14 +156,18 @@ async def handle_text(update: Update, context: AppContext) -> None:
             return
         if not text.strip():
             await send_to_user(
-                context, chat_id=message.chat_id, user_id=user.id,
+                context,
+                chat_id=message.chat_id,
+                user_id=user.id,
                 html=services.knowledge.message("empty_message"),
             )
             return
         await _respond(context, message.chat_id, user.id, text, inbound.id)
 
 
-async def _respond(context: AppContext, chat_id: int, user_id: int, text: str, inbound_id: int) -> None:
+async def _respond(
+    context: AppContext, chat_id: int, user_id: int, text: str, inbound_id: int
+) -> None:
     services = context.services
     try:
         reading = await services.understanding.read(text)
@@ -152,41 +175,63 @@ async def _respond(context: AppContext, chat_id: int, user_id: int, text: str, i
         logger.warning("NLU unavailable; escalating the question")
         await _store_reading(context, inbound_id, None, None, Action.ESCALATE)
         await escalate(
-            context, user_id=user_id, chat_id=chat_id,
-            reason=EscalationReason.NLU_TIDAK_TERSEDIA, question=text,
+            context,
+            user_id=user_id,
+            chat_id=chat_id,
+            reason=EscalationReason.NLU_TIDAK_TERSEDIA,
+            question=text,
         )
         return
     decision = reading.decision
-    await _store_reading(context, inbound_id, decision.intent, reading.result.confidence, decision.action)
+    await _store_reading(
+        context, inbound_id, decision.intent, reading.result.confidence, decision.action
+    )
     knowledge = services.knowledge
     if decision.action is Action.ANSWER and decision.intent:
         await _send_answer(context, chat_id, user_id, decision.intent)
     elif decision.action is Action.ESCALATE:
         reason = EscalationReason(decision.intent or EscalationReason.MINTA_KONSULTAN)
         await escalate(
-            context, user_id=user_id, chat_id=chat_id, reason=reason, question=text,
+            context,
+            user_id=user_id,
+            chat_id=chat_id,
+            reason=reason,
+            question=text,
             topic=decision.intent,
         )
     elif decision.action is Action.CLARIFY:
         await send_to_user(
-            context, chat_id=chat_id, user_id=user_id, html=knowledge.message("clarify"),
+            context,
+            chat_id=chat_id,
+            user_id=user_id,
+            html=knowledge.message("clarify"),
             markup=clarify_keyboard(knowledge, decision.candidates),
             action=decision.action.value,
         )
     else:
         await send_to_user(
-            context, chat_id=chat_id, user_id=user_id, html=knowledge.message("fallback"),
-            markup=topic_menu(knowledge), action=decision.action.value,
+            context,
+            chat_id=chat_id,
+            user_id=user_id,
+            html=knowledge.message("fallback"),
+            markup=topic_menu(knowledge),
+            action=decision.action.value,
         )
 
 
 async def _store_reading(
-    context: AppContext, inbound_id: int, intent: str | None, confidence: float | None,
+    context: AppContext,
+    inbound_id: int,
+    intent: str | None,
+    confidence: float | None,
     action: Action,
 ) -> None:
     async with context.services.sessions() as session:
         await record_reading(
-            session, message_id=inbound_id, intent=intent, confidence=confidence,
+            session,
+            message_id=inbound_id,
+            intent=intent,
+            confidence=confidence,
             action=action.value,
         )
         await session.commit()
@@ -196,8 +241,13 @@ async def _send_answer(context: AppContext, chat_id: int, user_id: int, intent: 
     knowledge = context.services.knowledge
     markup = answer_keyboard(intent) if intent in TOPIC_INTENTS else None
     await send_to_user(
-        context, chat_id=chat_id, user_id=user_id, html=render_answer(knowledge, intent),
-        markup=markup, intent=intent, action=Action.ANSWER.value,
+        context,
+        chat_id=chat_id,
+        user_id=user_id,
+        html=render_answer(knowledge, intent),
+        markup=markup,
+        intent=intent,
+        action=Action.ANSWER.value,
     )
 
 
@@ -210,29 +260,50 @@ async def handle_non_text(update: Update, context: AppContext) -> None:
         async with services.sessions() as session:
             ticket = await get_open_ticket(session, user_id=user.id)
             await log_message(
-                session, chat_id=message.chat_id, user_id=user.id,
-                direction=MessageDirection.IN, text=message.caption, kind=_kind_of(message),
-                telegram_message_id=message.message_id, ticket_id=ticket.id if ticket else None,
+                session,
+                chat_id=message.chat_id,
+                user_id=user.id,
+                direction=MessageDirection.IN,
+                text=message.caption,
+                kind=_kind_of(message),
+                telegram_message_id=message.message_id,
+                ticket_id=ticket.id if ticket else None,
             )
             await session.commit()
         if ticket is not None:
             await relay_user_message(context, ticket, message)
             return
         await send_to_user(
-            context, chat_id=message.chat_id, user_id=user.id,
-            html=services.knowledge.message("text_only"), markup=consultant_keyboard(),
+            context,
+            chat_id=message.chat_id,
+            user_id=user.id,
+            html=services.knowledge.message("text_only"),
+            markup=consultant_keyboard(),
         )
 
 
 def _kind_of(message: object) -> str:
-    for kind in ("photo", "document", "sticker", "voice", "video", "video_note", "audio",
-                 "animation", "location", "contact", "poll", "venue", "dice"):
+    for kind in (
+        "photo",
+        "document",
+        "sticker",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "animation",
+        "location",
+        "contact",
+        "poll",
+        "venue",
+        "dice",
+    ):
         if getattr(message, kind, None):
             return kind
     return "other"
 
 
-def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+def build_handlers() -> list[BaseHandler]:
     """The ASN's handlers, private chats only; order matters (commands before free text)."""
     return [
         CommandHandler("start", start, filters=PRIVATE),
@@ -241,6 +312,8 @@ def build_handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(show_topic, pattern=r"^topik:"),
         CallbackQueryHandler(record_answer_feedback, pattern=r"^umpan:(ya|tidak):"),
         CallbackQueryHandler(request_consultant, pattern=r"^konsultan:"),
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, handle_text),
+        MessageHandler(
+            PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, handle_text
+        ),
         MessageHandler(PRIVATE & ~filters.TEXT & filters.UpdateType.MESSAGE, handle_non_text),
     ]

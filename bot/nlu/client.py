@@ -8,6 +8,7 @@ from types import TracebackType
 import httpx
 
 from bot.nlu.result import NluResult, NluUnavailable
+from bot.settings import RasaSettings
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,19 @@ class NluClient:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             transport=transport,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: RasaSettings, *, url: str, auth_token: str | None
+    ) -> NluClient:
+        """A client with the configured timeouts and connection limit."""
+        return cls(
+            url,
+            auth_token=auth_token,
+            timeout_seconds=settings.timeout_seconds,
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+            max_connections=settings.max_connections,
         )
 
     async def parse(self, text: str) -> NluResult:

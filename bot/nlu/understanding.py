@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.nlu.cache import DEFAULT_PARSE_CACHE_SIZE, ParseCache
 from bot.nlu.client import NluClient
 from bot.nlu.policy import Decision, decide
 from bot.nlu.rasa_server import local_rasa_server
 from bot.nlu.result import NluResult
 from bot.nlu.training import train_model
 from bot.settings import PolicySettings, Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +29,21 @@ class Reading:
 class Understanding:
     """Read a question: classify it with Rasa and decide the action with the policy."""
 
-    def __init__(self, client: NluClient, policy: PolicySettings) -> None:
+    def __init__(
+        self,
+        client: NluClient,
+        policy: PolicySettings,
+        *,
+        parse_cache_size: int = DEFAULT_PARSE_CACHE_SIZE,
+    ) -> None:
         self.client = client
         self.policy = policy
+        self.parse_cache = ParseCache(client, size=parse_cache_size)
+        logger.info("NLU parse cache: %s", parse_cache_size or "off")
 
     async def read(self, text: str) -> Reading:
         """Return the reading of one message; raises ``NluUnavailable`` when Rasa is down."""
-        result = await self.client.parse(text)
+        result = await self.parse_cache.parse(text)
         return Reading(result, decide(result, self.policy))
 
 
@@ -39,19 +51,14 @@ class Understanding:
 async def nlu_client(settings: Settings) -> AsyncIterator[NluClient]:
     """Yield a client for ``RASA_URL``, or for a local Rasa server run for the block."""
     rasa = settings.rasa
-    options = {
-        "timeout_seconds": rasa.timeout_seconds,
-        "connect_timeout_seconds": rasa.connect_timeout_seconds,
-        "max_connections": rasa.max_connections,
-    }
     if rasa.url:
         token = rasa.auth_token.get_secret_value() if rasa.auth_token else None
-        async with NluClient(rasa.url, auth_token=token, **options) as client:
+        async with NluClient.from_settings(rasa, url=rasa.url, auth_token=token) as client:
             yield client
         return
     model = train_model().model_path
     async with (
         local_rasa_server(model, timeout=rasa.startup_timeout_seconds) as server,
-        NluClient(server.url, auth_token=server.auth_token, **options) as client,
+        NluClient.from_settings(rasa, url=server.url, auth_token=server.auth_token) as client,
     ):
         yield client

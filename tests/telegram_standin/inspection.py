@@ -55,7 +55,7 @@ class RecordsView:
         *,
         chat_id: int | None = None,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109 - the tests' vocabulary, not a cancel scope
+        timeout: float = 10.0,
         since: int = 0,
     ) -> list[SentRecord]:
         """Wait until `count` records (from index `since`) match; all matches are returned."""
@@ -77,7 +77,7 @@ class RecordsView:
         predicate: Callable[[CallRecord], bool] | None = None,
         *,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109 - as in wait_for_sent
+        timeout: float = 10.0,
     ) -> list[CallRecord]:
         """Wait until the bot made `count` matching calls of `method` (any outcome)."""
 
