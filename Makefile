@@ -10,7 +10,7 @@ train: setup
 	$(PY) -m bot train
 
 ## Run the bot (starts a local Rasa server unless RASA_URL is set). Needs TELEGRAM_BOT_TOKEN.
-run: train
+run: setup
 	$(PY) -m bot run
 
 ## Offline terminal chat through the same pipeline; no Telegram needed.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
-import sys
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -112,23 +112,23 @@ async def _close_services(application: Application) -> None:
 
 def run_bot() -> int:
     settings = load_settings()
-    if settings.telegram.token is None:
+    telegram = settings.telegram
+    if telegram.token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
+    if telegram.mode == "webhook" and (not telegram.webhook_url or not telegram.webhook_secret):
+        print("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET.", file=sys.stderr)
+        return 2
     application = build_application(settings)
-    allowed = Update.ALL_TYPES
-    if settings.telegram.mode == "webhook":
-        if not settings.telegram.webhook_url or settings.telegram.webhook_secret is None:
-            print("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET.", file=sys.stderr)
-            return 2
+    if telegram.webhook_url and telegram.webhook_secret and telegram.mode == "webhook":
         application.run_webhook(
-            listen=settings.telegram.webhook_listen,
-            port=settings.telegram.webhook_port,
-            url_path=urlparse(settings.telegram.webhook_url).path.lstrip("/"),
-            webhook_url=settings.telegram.webhook_url,
-            secret_token=settings.telegram.webhook_secret.get_secret_value(),
-            allowed_updates=allowed,
+            listen=telegram.webhook_listen,
+            port=telegram.webhook_port,
+            url_path=urlparse(telegram.webhook_url).path.lstrip("/"),
+            webhook_url=telegram.webhook_url,
+            secret_token=telegram.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
         )
     else:
-        application.run_polling(allowed_updates=allowed)
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -1,0 +1,55 @@
+"""The command line as users run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import REPO_ROOT
+from tests.conftest import RunningRasa
+
+
+def run_bot_cli(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RASA_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**clean, **env},
+        timeout=300,
+        check=False,
+    )
+
+
+def test_run_without_a_token_explains_how_to_get_one() -> None:
+    completed = run_bot_cli("run")
+    assert completed.returncode == 2
+    assert "@BotFather" in completed.stderr
+    assert "make chat" in completed.stderr
+    assert completed.stdout == ""
+
+
+def test_webhook_mode_needs_url_and_secret() -> None:
+    completed = run_bot_cli("run", TELEGRAM_BOT_TOKEN="1:x", BOT_MODE="webhook")
+    assert completed.returncode == 2
+    assert "WEBHOOK_URL" in completed.stderr
+
+
+@pytest.mark.rasa
+def test_offline_chat_answers_through_the_same_pipeline(rasa_server: RunningRasa) -> None:
+    completed = run_bot_cli(
+        "chat",
+        stdin="bolehkah pns like postingan capres?\nberapa gaji pppk golongan IX?\n",
+        RASA_URL=rasa_server.url,
+        RASA_AUTH_TOKEN=rasa_server.auth_token,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "[answer: media_sosial" in completed.stdout
+    assert "Dasar hukum" in completed.stdout
+    assert "[fallback:" in completed.stdout
+    assert "<b>" not in completed.stdout  # HTML is rendered as plain text
