@@ -12,6 +12,7 @@ from bot.nlu.training import TrainingFailed, train_model
 from bot.nlu.understanding import Understanding, nlu_client
 from bot.settings import load_settings
 
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     train = subparsers.add_parser("train", help="train the NLU model when its inputs changed")
     train.add_argument("--force", action="store_true", help="train even when up to date")

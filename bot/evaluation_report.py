@@ -30,7 +30,13 @@ def write_report(
         for i, s in scores.items()
     ]
     errors = [o for o in outcomes if o.predicted != o.expected or o.action.value == "clarify"]
-    lines += ["", "## Misread or clarified", "", "| expected | got | action | text |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Misread or clarified",
+        "",
+        "| expected | got | action | text |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {o.expected} | {o.predicted} | {o.action.value} | {o.text} |" for o in errors]
     path = directory / "nlu-evaluation.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -43,9 +43,7 @@ async def test_question_gets_a_cited_answer_and_feedback_is_recorded(
     [offer] = await standin.wait_for_sent(chat_id=ASN.id, since=1)
     assert offer.callback_data == ["konsultan:tombol"]
     async with db() as session:
-        inbound = (
-            await session.scalars(select(Message).where(Message.direction == "in"))
-        ).one()
+        inbound = (await session.scalars(select(Message).where(Message.direction == "in"))).one()
         feedback = (await session.scalars(select(Feedback))).one()
     assert inbound.intent == "media_sosial" and inbound.action == "answer"
     assert inbound.confidence is not None and inbound.confidence > 0
