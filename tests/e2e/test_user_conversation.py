@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.nlu.rasa_server import free_port
 from bot.storage import Feedback, Message, Ticket
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import STAFF_CHAT_ID
@@ -98,3 +101,29 @@ async def test_group_chats_other_than_staff_get_no_answer(
     [welcome] = await standin.wait_for_sent(chat_id=ASN.id)
     assert "Tanya Netral" in (welcome.plain_text or "")
     assert standin.sent_to(-100777) == []
+
+
+async def test_webhook_mode_answers_over_the_real_webhook(
+    standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    process = BotProcess(
+        standin,
+        tmp_path / "bot-webhook.log",
+        **bot_env,
+        BOT_MODE="webhook",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_SECRET="s3cret-webhook-token",
+    )
+    await process.start(ready_method="setWebhook")
+    try:
+        [registration] = [c for c in standin.calls if c.method == "setWebhook"]
+        assert registration.params["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert registration.params["secret_token"] == "s3cret-webhook-token"
+        await standin.send_text(ASN, "apakah asn boleh jadi anggota kpps?")
+        [answer] = await standin.wait_for_sent(chat_id=ASN.id, timeout=20)
+        assert "Dasar hukum" in (answer.plain_text or "")
+    finally:
+        assert process.stop() == 0, process.log_tail()
