@@ -1,0 +1,1 @@
+"""Benchmark of the whole pipeline against raw Rasa: ``python -m bench`` (``make bench``)."""

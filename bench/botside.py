@@ -1,0 +1,140 @@
+"""The bot's full path: Bot API stand-in → real bot process (webhook) → reply recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from pathlib import Path
+
+import yaml
+
+from bot.nlu.rasa_server import RasaProcess, free_port
+from bot.settings import DEFAULT_CONFIG_PATH
+from tests.e2e.bot_process import BotProcess
+from tests.telegram_standin import BotApiStandIn
+
+
+class ReplyWatch:
+    """Resolve a waiter when the stand-in records the bot's first message to a chat."""
+
+    def __init__(self, standin: BotApiStandIn) -> None:
+        self._standin = standin
+        self._seen = len(standin.sent)
+        self._waiting: dict[int, asyncio.Future[float]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._follow())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def expect(self, chat_id: int) -> asyncio.Future[float]:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[chat_id] = future
+        return future
+
+    async def _follow(self) -> None:
+        while True:
+            sent = self._standin.sent
+            if len(sent) < self._seen:  # the stand-in was reset
+                self._seen = 0
+            for record in sent[self._seen :]:
+                future = self._waiting.pop(record.chat_id, None)
+                if future is not None and not future.done():
+                    future.set_result(record.timestamp)
+            self._seen = len(sent)
+            await self._standin.state.changed.wait(1.0)
+
+
+class BotUnderLoad:
+    """The real bot (``python -m bot run``, webhook mode) and the stand-in it talks to."""
+
+    def __init__(self, standin: BotApiStandIn, watch: ReplyWatch, *, reply_timeout: float) -> None:
+        self.standin = standin
+        self.watch = watch
+        self.reply_timeout = reply_timeout
+
+    async def ask(self, question: str, user_id: int) -> float:
+        """Deliver one message over the webhook; return seconds until the reply was recorded."""
+        answered = self.watch.expect(user_id)
+        started = time.time()
+        await self.standin.send_text(user_id, question)
+        return await asyncio.wait_for(answered, self.reply_timeout) - started
+
+
+def bot_environment(
+    rasa: RasaProcess,
+    database_url: str,
+    workdir: Path,
+    *,
+    parse_cache_size: int | None = None,
+    send_limit: bool = True,
+) -> dict[str, str]:
+    """Environment of a bench bot: webhook on loopback, the bench's Rasa, its own database.
+
+    ``send_limit=False`` lifts the bot's own 30 msg/s send limiter (its AIORateLimiter), so that
+    throughput against an instant stand-in measures the bot, not Telegram's limit.
+    """
+    port = free_port()
+    env = {
+        "BOT_MODE": "webhook",
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "WEBHOOK_SECRET": secrets.token_urlsafe(24),
+        "RASA_URL": rasa.url,
+        "RASA_AUTH_TOKEN": rasa.auth_token,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "INFO",
+    }
+    if not send_limit:
+        env["TELEGRAM_MAX_SENDS_PER_SECOND"] = "0"
+    if parse_cache_size is not None:
+        config = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+        config.setdefault("rasa", {})["parse_cache_size"] = parse_cache_size
+        path = workdir / f"config-cache-{parse_cache_size}.yml"
+        path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        env["TANYA_NETRAL_CONFIG"] = str(path)
+        env["RASA_PARSE_CACHE_SIZE"] = str(parse_cache_size)
+    return env
+
+
+async def start_bot(standin: BotApiStandIn, env: dict[str, str], log_path: Path) -> BotProcess:
+    process = BotProcess(standin, log_path, **env)
+    await process.start(ready_method="setWebhook", timeout=180.0)
+    return process
+
+
+def bot_pid(process: BotProcess) -> int | None:
+    child = getattr(process, "_process", None)  # BotProcess keeps its Popen private
+    return child.pid if child is not None else None
+
+
+def peak_memory_mb(pid: int | None) -> float:
+    """VmHWM (peak resident set) of a process and its children, in MB."""
+    if pid is None:
+        return float("nan")
+    total_kb = 0
+    for each in [pid, *_children(pid)]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in path.read_text().split()]
+        except OSError:
+            continue
+    return found + [grandchild for child in found for grandchild in _children(child)]

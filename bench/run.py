@@ -1,0 +1,199 @@
+"""One bench run: time training, start Rasa, load it raw, then load the real bot in front of it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.botside import (
+    BotUnderLoad,
+    ReplyWatch,
+    bot_environment,
+    bot_pid,
+    peak_memory_mb,
+    start_bot,
+)
+from bench.load import closed_loop, open_loop_burst
+from bench.questions import mixed_questions, unique_questions
+from bench.report import BenchFigures, render
+from bot.nlu.client import NluClient
+from bot.nlu.rasa_server import RasaProcess
+from bot.nlu.training import train_model
+from bot.settings import REPO_ROOT
+from tests.e2e.bot_process import TOKEN
+from tests.telegram_standin import BotApiStandIn
+
+logger = logging.getLogger(__name__)
+WARM_UP_MESSAGES = 24
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    levels: tuple[int, ...]
+    seconds: float
+    mix_seconds: float
+    burst_rate: int
+    burst_seconds: float
+    time_training: bool
+    database_url: str | None
+
+
+async def run_bench(options: BenchOptions, *, command: str, machine: str) -> str:
+    figures = BenchFigures(command=command, machine=machine)
+    if options.time_training:
+        logger.info("Timing a fresh training (train_model(force=True) into a temp dir)")
+        figures.training_seconds = await asyncio.to_thread(_time_fresh_training)
+    model = (await asyncio.to_thread(train_model)).model_path
+    rasa = RasaProcess(model)
+    started = time.perf_counter()
+    rasa.start()
+    try:
+        await rasa.wait_ready(300.0)
+        figures.rasa_ready_seconds = time.perf_counter() - started
+        logger.info("Rasa ready in %.1f s", figures.rasa_ready_seconds)
+        await _measure_raw(rasa, options, figures)
+        with tempfile.TemporaryDirectory(prefix="tanya-bench-") as workdir:
+            await _measure_bot(rasa, options, figures, Path(workdir))
+        figures.rasa_memory_mb = peak_memory_mb(rasa.pid)
+    finally:
+        rasa.stop()
+    return render(figures)
+
+
+def _time_fresh_training() -> float:
+    with tempfile.TemporaryDirectory(prefix="tanya-bench-models-") as models:
+        code = "from bot.nlu.training import train_model; print(train_model(force=True).seconds)"
+        completed = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO_ROOT,
+            env={**os.environ, "TANYA_NETRAL_MODELS": models},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return float(completed.stdout.strip().splitlines()[-1])
+
+
+_questions: Iterator[str] = unique_questions()
+_users: Iterator[int] = itertools.count(100_000_000 + int(time.time()) % 1000 * 1_000_000)
+
+
+async def _measure_raw(rasa: RasaProcess, options: BenchOptions, figures: BenchFigures) -> None:
+    async with NluClient(rasa.url, auth_token=rasa.auth_token, timeout_seconds=30.0) as client:
+
+        async def parse(question: str, user_id: int) -> float:
+            started = time.perf_counter()
+            await client.parse(question)
+            return time.perf_counter() - started
+
+        await closed_loop(
+            parse, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
+        )
+        for level in options.levels:
+            result = await closed_loop(
+                parse, _questions, _users, concurrency=level, seconds=options.seconds
+            )
+            figures.raw[level] = result
+            logger.info(
+                "raw c=%d: %.1f req/s, p50 %.1f ms", level, result.throughput, result.p50 * 1000
+            )
+
+
+async def _measure_bot(
+    rasa: RasaProcess, options: BenchOptions, figures: BenchFigures, workdir: Path
+) -> None:
+    """Three bot processes: cache on and off without the send limiter, then as deployed."""
+    database_url = options.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    top = max(options.levels)
+    async with BotApiStandIn(TOKEN) as standin:
+        watch = ReplyWatch(standin)
+        watch.start()
+        load = BotUnderLoad(standin, watch, reply_timeout=60.0)
+        memory: list[float] = []
+        try:
+            env = bot_environment(rasa, database_url, workdir, send_limit=False)
+            async with _running_bot(load, env, workdir / "bot-cache.log", memory):
+                for level in options.levels:
+                    result = await closed_loop(
+                        load.ask, _questions, _users, concurrency=level, seconds=options.seconds
+                    )
+                    figures.bot[level] = result
+                    logger.info(
+                        "bot c=%d: %.1f msg/s, p50 %.1f ms",
+                        level,
+                        result.throughput,
+                        result.p50 * 1000,
+                    )
+                figures.mix_cached = await closed_loop(
+                    load.ask,
+                    mixed_questions(),
+                    _users,
+                    concurrency=top,
+                    seconds=options.mix_seconds,
+                )
+                logger.info("mix with cache: %.1f msg/s", figures.mix_cached.throughput)
+            env = bot_environment(rasa, database_url, workdir, parse_cache_size=0, send_limit=False)
+            log_path = workdir / "bot-nocache.log"
+            async with _running_bot(load, env, log_path, memory):
+                figures.mix_uncached = await closed_loop(
+                    load.ask,
+                    mixed_questions(),
+                    _users,
+                    concurrency=top,
+                    seconds=options.mix_seconds,
+                )
+                logger.info("mix without cache: %.1f msg/s", figures.mix_uncached.throughput)
+            if "NLU parse cache: off" not in log_path.read_text(errors="replace"):
+                figures.mix_uncached_note = "NOT honoured: this build ignores parse_cache_size"
+            env = bot_environment(rasa, database_url, workdir)
+            async with _running_bot(load, env, workdir / "bot-burst.log", memory):
+                await _burst(load, options, figures)
+            figures.bot_memory_mb = max(memory)
+        finally:
+            await watch.stop()
+
+
+@asynccontextmanager
+async def _running_bot(
+    load: BotUnderLoad, env: dict[str, str], log_path: Path, memory: list[float]
+) -> AsyncIterator[None]:
+    """Start a bot, warm it up, yield, record its peak memory, stop it."""
+    bot = await start_bot(load.standin, env, log_path)
+    try:
+        await _warm_up(load)
+        yield
+        memory.append(peak_memory_mb(bot_pid(bot)))
+    finally:
+        bot.stop()
+
+
+async def _warm_up(load: BotUnderLoad) -> None:
+    await closed_loop(
+        load.ask, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
+    )
+
+
+async def _burst(load: BotUnderLoad, options: BenchOptions, figures: BenchFigures) -> None:
+    standin = load.standin
+    standin.reset()
+    standin.enable_flood_control(global_per_second=30)
+    load.reply_timeout = options.burst_rate * options.burst_seconds / 20 + 120
+    logger.info("Burst: %d msg/s for %.0f s", options.burst_rate, options.burst_seconds)
+    figures.burst = await open_loop_burst(
+        load.ask, _questions, _users, rate=options.burst_rate, seconds=options.burst_seconds
+    )
+    figures.burst_peak_rate = standin.peak_rate("sendMessage")
+    figures.burst_rejected_429 = sum(1 for call in standin.calls if call.status == 429)
+    logger.info("Burst: %d/%d answered", figures.burst.answered, figures.burst.sent)
+    standin.reset()
+    load.reply_timeout = 60.0
