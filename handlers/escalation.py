@@ -8,7 +8,7 @@ from bot.intents import Action
 from bot.services import AppContext
 from bot.storage import EscalationReason, last_question, open_ticket
 from handlers.replies import send_to_user
-from handlers.staff_queue import announce_ticket
+from handlers.staff_queue import announce_ticket, send_after_hours_notice
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +48,5 @@ async def escalate(
         action=Action.ESCALATE.value,
         ticket_id=ticket.id,
     )
+    if created:
+        await send_after_hours_notice(context, ticket)

@@ -1,93 +1,149 @@
-"""The LKBH consultants' side of a ticket: the staff card and relaying the user's messages."""
+"""The LKBH consultants' queue: new ticket cards, relaying, staff actions and queue checks.
+
+The work is split over handlers/staff_*.py; this module is the queue's public face
+(``announce_ticket``, ``relay_user_message``, ``build_handlers``, ``schedule_jobs``).
+"""
 
 from __future__ import annotations
 
-import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram import Message as TelegramMessage
-from telegram.constants import ParseMode
-from telegram.ext import BaseHandler, JobQueue
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    JobQueue,
+    MessageHandler,
+    filters,
+)
 
+from bot.queue import clock
+from bot.queue.office_hours import OfficeHours
 from bot.services import AppContext
 from bot.settings import Settings
-from bot.storage import (
-    MessageDirection,
-    Ticket,
-    get_user,
-    log_message,
-    set_ticket_staff_message,
-    touch_ticket_user_activity,
-)
+from bot.storage import Ticket, get_user
+from handlers import staff_commands as commands
+from handlers.replies import send_to_user
+from handlers.staff_actions import Outcome, claim, close_as_consultant, release
+from handlers.staff_card import post_card, ticket_card_keyboard
+from handlers.staff_jobs import check_interval_seconds, check_queue
+from handlers.staff_rating import PendingComments, RatingDesk, close_own_ticket
+from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
+
+__all__ = [
+    "announce_ticket",
+    "build_handlers",
+    "relay_user_message",
+    "schedule_jobs",
+    "ticket_card_keyboard",
+]
 
 logger = logging.getLogger(__name__)
 
-
-def ticket_card_keyboard(ticket_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("Ambil", callback_data=f"tiket:ambil:{ticket_id}"),
-                InlineKeyboardButton("Lepas", callback_data=f"tiket:lepas:{ticket_id}"),
-                InlineKeyboardButton("Tutup", callback_data=f"tiket:tutup:{ticket_id}"),
-            ]
-        ]
-    )
+PRIVATE = filters.ChatType.PRIVATE
+BUTTON_ACTIONS = {"ambil": claim, "lepas": release, "tutup": close_as_consultant}
 
 
 async def announce_ticket(context: AppContext, ticket: Ticket) -> None:
-    """Post a new ticket's card to the staff group, when one is configured."""
+    """Post a new ticket's card to the staff group."""
     staff_chat = context.services.settings.staff.chat_id
     if staff_chat is None:
         logger.info("Ticket %s recorded; no STAFF_CHAT_ID to post it to", ticket.id)
+    else:
+        try:
+            await post_card(context, ticket, staff_chat)
+        except TelegramError:
+            logger.exception("Could not post the card of ticket %s", ticket.id)
+
+
+async def send_after_hours_notice(context: AppContext, ticket: Ticket) -> None:
+    """Outside office hours, tell the ASN when consultants are next on duty."""
+    services = context.services
+    hours, now = OfficeHours.from_settings(services.settings.queue), clock.now()
+    if hours.is_open(now):
         return
-    async with context.services.sessions() as session:
+    opening = hours.next_opening(now)
+    async with services.sessions() as session:
         user = await get_user(session, user_id=ticket.user_id)
-    who = user.pseudonym if user else "?"
-    text = (
-        f"🆕 <b>Tiket {ticket.id}</b> · {html.escape(ticket.reason)} · "
-        f"topik: {html.escape(ticket.topic or '-')}\n"
-        f"Pengguna: {html.escape(who)}\n\n{html.escape(ticket.question or '(tanpa teks)')}"
+    if user is None:
+        return
+    html = services.knowledge.message(
+        "after_hours",
+        office_hours=hours.describe(),
+        next_opening=hours.describe_opening(opening, now)
+        if opening
+        else "pada hari kerja berikutnya",
     )
-    card = await context.bot.send_message(
-        staff_chat, text, parse_mode=ParseMode.HTML, reply_markup=ticket_card_keyboard(ticket.id)
+    await send_to_user(
+        context, chat_id=user.chat_id, user_id=user.telegram_user_id, html=html, ticket_id=ticket.id
     )
-    async with context.services.sessions() as session:
-        await set_ticket_staff_message(
-            session, ticket_id=ticket.id, staff_message_id=card.message_id
+
+
+async def press_ticket_button(update: Update, context: AppContext) -> None:
+    """Claim, release or close a ticket from its card; only consultants may press."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, number = query.data.split(":")
+    if query.from_user.id not in context.services.settings.staff.consultant_ids:
+        text = context.services.knowledge.message("staff_only_alert")
+        await query.answer(text, show_alert=True)
+        return
+    outcome: Outcome = await BUTTON_ACTIONS[action](context, int(number), query.from_user)
+    await query.answer(outcome.text, show_alert=outcome.alert)
+
+
+def staff_filter(settings: Settings) -> filters.BaseFilter:
+    """Consultants, in the staff group or in a private chat with the bot."""
+    consultants = filters.User(user_id=list(settings.staff.consultant_ids))
+    where: filters.BaseFilter = PRIVATE
+    if settings.staff.chat_id is not None:
+        where = PRIVATE | filters.Chat(chat_id=settings.staff.chat_id)
+    return consultants & where
+
+
+def build_handlers(settings: Settings) -> list[BaseHandler]:
+    """Staff-queue handlers; they come before the ASN's conversation in group 0."""
+    staff = staff_filter(settings)
+    desk = RatingDesk(PendingComments())
+    handlers: list[BaseHandler] = [
+        # Staff commands: consultants only; everyone else (private or staff group) is refused.
+        CommandHandler("antrian", commands.show_queue, filters=staff),
+        CommandHandler("tiket", commands.show_ticket, filters=staff),
+        CommandHandler("ambil", commands.claim_command, filters=staff),
+        CommandHandler("jawab", answer_command, filters=staff),
+        CommandHandler("tutup", commands.close_command, filters=staff),
+        CommandHandler("statistik", commands.show_statistics, filters=staff),
+        CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:(ambil|lepas|tutup):\d+$"),
+        # The ASN: /selesai, the rating buttons, and the comment right after a rating.
+        CommandHandler("selesai", close_own_ticket, filters=PRIVATE),
+        CallbackQueryHandler(desk.rate, pattern=r"^nilai:\d+:[1-5]$"),
+        MessageHandler(
+            PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & desk.pending,
+            desk.store_comment,
+        ),
+    ]
+    refused_where: filters.BaseFilter = PRIVATE
+    if settings.staff.chat_id is not None:
+        staff_group = filters.Chat(chat_id=settings.staff.chat_id)
+        refused_where = PRIVATE | staff_group
+        # Replies in the staff group (to a card, a relayed message, or in a ticket's topic).
+        replies = staff_group & (filters.REPLY | filters.IS_TOPIC_MESSAGE) & ~filters.COMMAND
+        handlers.append(
+            MessageHandler(replies & filters.UpdateType.MESSAGE, relay_consultant_reply)
         )
-        await session.commit()
-
-
-async def relay_user_message(
-    context: AppContext, ticket: Ticket, message: TelegramMessage
-) -> None:
-    """Copy a user's message into the ticket's staff conversation; the bot does not answer."""
-    staff_chat = context.services.settings.staff.chat_id
-    staff_message_id = None
-    if staff_chat is not None:
-        copied = await context.bot.copy_message(
-            staff_chat, from_chat_id=message.chat_id, message_id=message.message_id,
-            reply_to_message_id=ticket.staff_message_id,
+    handlers.append(
+        CommandHandler(
+            commands.STAFF_COMMANDS, commands.refuse_staff_command, filters=refused_where
         )
-        staff_message_id = copied.message_id
-    async with context.services.sessions() as session:
-        await touch_ticket_user_activity(session, ticket_id=ticket.id)
-        if staff_message_id is not None:
-            await log_message(
-                session, chat_id=staff_chat or message.chat_id, user_id=ticket.user_id,
-                direction=MessageDirection.OUT, text=message.text or message.caption,
-                telegram_message_id=message.message_id, staff_message_id=staff_message_id,
-                ticket_id=ticket.id,
-            )
-        await session.commit()
+    )
+    return handlers
 
 
-def build_handlers(settings: Settings) -> list[BaseHandler]:  # type: ignore[type-arg]
-    """Staff-queue handlers (claim, reply, close, commands)."""
-    return []
-
-
-def schedule_jobs(job_queue: JobQueue, settings: Settings) -> None:  # type: ignore[type-arg]
-    """Reminders and auto-close."""
+def schedule_jobs(job_queue: JobQueue, settings: Settings) -> None:
+    """Check the queue (reminders, auto-close) soon after start, then repeatedly."""
+    interval = check_interval_seconds(settings.queue)
+    job_queue.run_repeating(
+        check_queue, interval=interval, first=min(interval, 5.0), name="antrian"
+    )

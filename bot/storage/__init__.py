@@ -25,6 +25,11 @@ from bot.storage.messages import (
 from bot.storage.migrate import upgrade_database, upgrade_database_async
 from bot.storage.models import AuditEvent, Feedback, Message, ProcessedUpdate, Ticket, User
 from bot.storage.privacy import DeletionSummary, delete_user_data
+from bot.storage.queue_extra import (
+    find_ticket_by_staff_thread,
+    recent_chat_messages,
+    set_message_staff_copy,
+)
 from bot.storage.statistics import TicketStatistics, ticket_statistics
 from bot.storage.ticket_details import (
     mark_ticket_reminded,
@@ -79,6 +84,7 @@ __all__ = [
     "delete_processed_updates_older_than",
     "delete_user_data",
     "find_ticket_by_staff_message",
+    "find_ticket_by_staff_thread",
     "get_open_ticket",
     "get_or_create_user",
     "get_ticket",
@@ -91,11 +97,13 @@ __all__ = [
     "mark_user_inactive",
     "open_ticket",
     "rate_ticket",
+    "recent_chat_messages",
     "record_audit_event",
     "record_feedback",
     "record_first_reply",
     "record_reading",
     "release_ticket",
+    "set_message_staff_copy",
     "set_share_name",
     "set_ticket_staff_message",
     "ticket_messages",

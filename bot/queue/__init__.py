@@ -1,0 +1,1 @@
+"""The LKBH consultants' queue: pure helpers (clock, office hours, texts) used by the handlers."""

@@ -1,0 +1,105 @@
+"""Staff commands: /antrian, /tiket N, /ambil N, /tutup N, /statistik, and the refusal."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.queue import clock
+from bot.queue.formatting import queue_listing, statistics_report, ticket_history, user_label
+from bot.queue.office_hours import OfficeHours
+from bot.services import AppContext
+from bot.storage import (
+    get_ticket,
+    get_user,
+    list_open_tickets,
+    record_audit_event,
+    ticket_messages,
+    ticket_statistics,
+)
+from handlers.staff_actions import claim, close_as_consultant
+
+STAFF_COMMANDS = ("antrian", "tiket", "ambil", "jawab", "tutup", "statistik")
+
+
+def ticket_number(context: AppContext) -> int | None:
+    """The ticket number argument of a command, or None when missing or not a number."""
+    args = context.args or []
+    return int(args[0]) if len(args) == 1 and args[0].isdigit() else None
+
+
+async def show_queue(update: Update, context: AppContext) -> None:
+    """/antrian: list the open tickets, oldest first, with their waiting time."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    async with context.services.sessions() as session:
+        tickets = await list_open_tickets(session)
+        entries = [(t, user_label(await get_user(session, user_id=t.user_id))) for t in tickets]
+        await record_audit_event(session, actor_id=user.id, action="antrian")
+        await session.commit()
+    await message.reply_text(queue_listing(entries, now=clock.now()), parse_mode=ParseMode.HTML)
+
+
+async def show_ticket(update: Update, context: AppContext) -> None:
+    """/tiket N: the ticket's full history."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    number = ticket_number(context)
+    if number is None:
+        await message.reply_text("Format: /tiket <nomor tiket>, misalnya /tiket 12")
+        return
+    services = context.services
+    async with services.sessions() as session:
+        ticket = await get_ticket(session, ticket_id=number)
+        if ticket is None:
+            await message.reply_text(f"Tiket {number} tidak ditemukan.")
+            return
+        who = user_label(await get_user(session, user_id=ticket.user_id))
+        messages = await ticket_messages(session, ticket_id=number)
+        await record_audit_event(session, actor_id=user.id, action="lihat_tiket", ticket_id=number)
+        await session.commit()
+    zone = OfficeHours.from_settings(services.settings.queue).zone
+    for part in ticket_history(ticket, who=who, messages=messages, zone=zone):
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
+
+
+async def claim_command(update: Update, context: AppContext) -> None:
+    """/ambil N: claim a ticket, like its [Ambil] button."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    number = ticket_number(context)
+    if number is None:
+        await message.reply_text("Format: /ambil <nomor tiket>, misalnya /ambil 12")
+        return
+    await message.reply_text((await claim(context, number, user)).text)
+
+
+async def close_command(update: Update, context: AppContext) -> None:
+    """/tutup N: close a ticket, like its [Tutup] button."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    number = ticket_number(context)
+    if number is None:
+        await message.reply_text("Format: /tutup <nomor tiket>, misalnya /tutup 12")
+        return
+    await message.reply_text((await close_as_consultant(context, number, user)).text)
+
+
+async def show_statistics(update: Update, context: AppContext) -> None:
+    """/statistik: tickets by status and topic, median time to first reply, average rating."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    async with context.services.sessions() as session:
+        stats = await ticket_statistics(session)
+        await record_audit_event(session, actor_id=user.id, action="statistik")
+        await session.commit()
+    await message.reply_text(statistics_report(stats), parse_mode=ParseMode.HTML)
+
+
+async def refuse_staff_command(update: Update, context: AppContext) -> None:
+    """Tell someone who is not a consultant that staff commands are not for them."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        context.services.knowledge.message("staff_only"), parse_mode=ParseMode.HTML
+    )

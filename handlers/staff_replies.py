@@ -1,0 +1,177 @@
+"""Relay both ways: the ASN's messages into the staff group, the owner's answers to the ASN."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message as TelegramMessage
+from telegram import ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+
+from bot.services import AppContext
+from bot.storage import (
+    AuditAction,
+    MessageDirection,
+    Ticket,
+    find_ticket_by_staff_message,
+    get_ticket,
+    get_user,
+    log_message,
+    mark_user_inactive,
+    record_audit_event,
+    record_first_reply,
+    touch_ticket_user_activity,
+)
+from bot.storage.queue_extra import find_ticket_by_staff_thread, set_message_staff_copy
+from handlers.staff_actions import owner_problem
+
+logger = logging.getLogger(__name__)
+
+MEDIA_KINDS = ("photo", "document", "video", "voice", "audio", "animation", "sticker", "video_note")
+
+
+def kind_of(message: TelegramMessage) -> str:
+    return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "text")
+
+
+async def relay_user_message(context: AppContext, ticket: Ticket, message: TelegramMessage) -> None:
+    """Copy an ASN's message under the ticket's card or into its topic; no automatic answer."""
+    staff_chat = context.services.settings.staff.chat_id
+    copied = None
+    if staff_chat is not None:
+        reply = (
+            ReplyParameters(ticket.staff_message_id, allow_sending_without_reply=True)
+            if ticket.staff_message_id
+            else None
+        )
+        copied = await context.bot.copy_message(
+            staff_chat,
+            from_chat_id=message.chat_id,
+            message_id=message.message_id,
+            message_thread_id=ticket.staff_thread_id,
+            reply_parameters=reply,
+        )
+    async with context.services.sessions() as session:
+        await touch_ticket_user_activity(session, ticket_id=ticket.id)
+        if copied is not None:
+            await set_message_staff_copy(
+                session,
+                chat_id=message.chat_id,
+                telegram_message_id=message.message_id,
+                staff_message_id=copied.message_id,
+            )
+        await session.commit()
+
+
+async def ticket_of_staff_message(context: AppContext, message: TelegramMessage) -> Ticket | None:
+    """The ticket a staff-group message belongs to: by forum topic, else by what it replies to."""
+    async with context.services.sessions() as session:
+        if message.is_topic_message and message.message_thread_id:
+            ticket = await find_ticket_by_staff_thread(session, thread_id=message.message_thread_id)
+            if ticket is not None:
+                return ticket
+        if message.reply_to_message is not None:
+            return await find_ticket_by_staff_message(
+                session, staff_message_id=message.reply_to_message.message_id
+            )
+    return None
+
+
+async def relay_consultant_reply(update: Update, context: AppContext) -> None:
+    """Copy the owner's reply to a card, a relayed message or the ticket's topic to the ASN."""
+    message = update.effective_message
+    assert message is not None and message.from_user is not None
+    ticket = await ticket_of_staff_message(context, message)
+    if ticket is None:
+        return  # ordinary talk among the consultants
+    if message.from_user.id not in context.services.settings.staff.consultant_ids:
+        await message.reply_text(context.services.knowledge.message("staff_only_alert"))
+        return
+    problem = owner_problem(ticket, ticket.id, message.from_user.id)
+    if problem is not None:
+        await message.reply_text(f"{problem} Pesan Anda tidak diteruskan ke ASN.")
+        return
+    if not await deliver_answer(context, ticket, message.from_user.id, source=message):
+        await message.reply_text(f"⚠️ ASN tiket {ticket.id} memblokir bot; balasan tidak terkirim.")
+
+
+async def deliver_answer(
+    context: AppContext,
+    ticket: Ticket,
+    consultant_id: int,
+    *,
+    source: TelegramMessage | None = None,
+    text: str | None = None,
+) -> bool:
+    """Send a consultant's answer to the ASN (a copy, or /jawab's text with a header) and log it."""
+    services = context.services
+    async with services.sessions() as session:
+        user = await get_user(session, user_id=ticket.user_id)
+    if user is None:
+        return False
+    try:
+        if source is not None:
+            sent_id = (
+                await context.bot.copy_message(
+                    user.chat_id, from_chat_id=source.chat_id, message_id=source.message_id
+                )
+            ).message_id
+            logged, kind = source.text or source.caption, kind_of(source)
+        else:
+            html = services.knowledge.message("consultant_reply", text=text or "")
+            sent_id = (
+                await context.bot.send_message(user.chat_id, html, parse_mode=ParseMode.HTML)
+            ).message_id
+            logged, kind = text, "text"
+    except Forbidden:
+        async with services.sessions() as session:
+            await mark_user_inactive(session, user_id=user.telegram_user_id)
+            await session.commit()
+        return False
+    async with services.sessions() as session:
+        await log_message(
+            session,
+            chat_id=user.chat_id,
+            user_id=user.telegram_user_id,
+            direction=MessageDirection.OUT,
+            text=logged,
+            kind=kind,
+            telegram_message_id=sent_id,
+            staff_message_id=source.message_id if source is not None else None,
+            action="konsultan",
+            ticket_id=ticket.id,
+        )
+        await record_first_reply(session, ticket_id=ticket.id)
+        await record_audit_event(
+            session,
+            actor_id=consultant_id,
+            action=AuditAction.JAWAB,
+            ticket_id=ticket.id,
+            detail="salin" if source is not None else "/jawab",
+        )
+        await session.commit()
+    return True
+
+
+async def answer_command(update: Update, context: AppContext) -> None:
+    """/jawab N teks: send the text to the ticket's ASN under a consultant header."""
+    message = update.effective_message
+    assert message is not None and message.from_user is not None
+    parts = (message.text or "").split(maxsplit=2)
+    if len(parts) < 3 or not parts[1].isdigit():
+        await message.reply_text("Format: /jawab <nomor tiket> <teks jawaban>")
+        return
+    ticket_id, text = int(parts[1]), parts[2].strip()
+    async with context.services.sessions() as session:
+        ticket = await get_ticket(session, ticket_id=ticket_id)
+    problem = owner_problem(ticket, ticket_id, message.from_user.id)
+    if problem is not None or ticket is None:
+        await message.reply_text(problem or f"Tiket {ticket_id} tidak ditemukan.")
+        return
+    delivered = await deliver_answer(context, ticket, message.from_user.id, text=text)
+    await message.reply_text(
+        f"✅ Jawaban terkirim ke ASN (tiket {ticket_id})."
+        if delivered
+        else f"⚠️ ASN tiket {ticket_id} memblokir bot; jawaban tidak terkirim."
+    )
