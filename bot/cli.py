@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -43,14 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool = False) -> None:
+    """Log to stderr at LOG_LEVEL (or DEBUG with -v), never logging the token or user texts."""
+    level = "DEBUG" if verbose else os.environ.get("LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=getattr(logging, level, logging.INFO),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Bot API URLs contain the token: never log httpx requests.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Bot API URLs contain the token: never log httpx requests. PTB logs the Bot API URL and
+    # request parameters (users' texts) at DEBUG.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.intents import TOPIC_INTENTS
 from bot.knowledge import KnowledgeBase
@@ -68,7 +68,7 @@ async def _send_with_retry(
                 chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except NetworkError as error:
-            if attempt == SEND_ATTEMPTS:
+            if isinstance(error, BadRequest) or attempt == SEND_ATTEMPTS:
                 raise
             logger.warning("Sending to chat %s failed (%s); retrying", chat_id, error)
             await asyncio.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))

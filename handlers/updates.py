@@ -1,38 +1,216 @@
-"""Checks that run before any conversation handler, once per update."""
+"""Checks that run before any conversation handler, once per update.
+
+Group -1 drops repeated updates (webhook retries), stays silent in groups other than the staff
+group, registers the private chat's user and applies the per-user rate limit.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from enum import Enum
+from typing import Any, TypeVar
 
-from telegram import Update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.services import AppContext
 from bot.settings import Settings
-from bot.storage import get_or_create_user, mark_update_processed
+from bot.storage import MessageDirection, get_or_create_user, log_message, mark_update_processed
+from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)
 
+_Result = TypeVar("_Result")
+DB_ATTEMPTS = 3
+DB_BACKOFF_SECONDS = 0.5
+RATE_WINDOW_SECONDS = 60.0
+RATE_LIMITED_ACTION = "rate_limited"
+_MEDIA_KINDS = (
+    "photo",
+    "document",
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "animation",
+    "location",
+    "contact",
+    "poll",
+    "venue",
+    "dice",
+)
 
-async def register_update(update: Update, context: AppContext) -> None:
-    """Process each update once (webhook retries) and make sure a private chat's user exists."""
-    user, chat = update.effective_user, update.effective_chat
-    async with context.services.sessions() as session:
-        first_time = await mark_update_processed(session, update_id=update.update_id)
-        if first_time and user is not None and chat is not None and chat.type == ChatType.PRIVATE:
-            await get_or_create_user(
-                session,
-                user_id=user.id,
-                chat_id=chat.id,
-                first_name=user.first_name,
-                username=user.username,
+
+class DatabaseUnavailable(Exception):
+    """The database stayed locked or unreachable through every retry."""
+
+
+async def with_db_retry(
+    sessions: async_sessionmaker[AsyncSession],
+    work: Callable[[AsyncSession], Awaitable[_Result]],
+    *,
+    attempts: int = DB_ATTEMPTS,
+    backoff: float = DB_BACKOFF_SECONDS,
+) -> _Result:
+    """Run one unit of work (work + commit), retrying a locked or lost database with backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with sessions() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        except DBAPIError as error:
+            transient = isinstance(error, OperationalError) or error.connection_invalidated
+            if not transient:
+                raise
+            if attempt == attempts:
+                raise DatabaseUnavailable(str(error.orig)) from error
+            logger.warning("Database unavailable (try %s of %s): %s", attempt, attempts, error.orig)
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+class Verdict(Enum):
+    ALLOW = "allow"
+    FIRST_EXCESS = "first_excess"  # tell the user once
+    EXCESS = "excess"  # silent until the window passes
+
+
+class MessageRateLimit:
+    """At most ``limit`` messages per user in any sliding minute; in memory, per process."""
+
+    def __init__(self, limit: int, window: float = RATE_WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._sent: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    def check(self, user_id: int, now: float | None = None) -> Verdict:
+        """Count one message of ``user_id`` (over-limit messages are not counted)."""
+        now = time.monotonic() if now is None else now
+        stamps = self._sent.setdefault(user_id, deque())
+        while stamps and stamps[0] <= now - self.window:
+            stamps.popleft()
+        if len(stamps) < self.limit:
+            stamps.append(now)
+            self._warned.discard(user_id)
+            self.forget_idle(now)
+            return Verdict.ALLOW
+        if user_id in self._warned:
+            return Verdict.EXCESS
+        self._warned.add(user_id)
+        return Verdict.FIRST_EXCESS
+
+    @property
+    def tracked_users(self) -> int:
+        return len(self._sent)
+
+    def forget_idle(self, now: float | None = None) -> None:
+        """Drop users whose window is empty (keeps memory bounded)."""
+        now = time.monotonic() if now is None else now
+        if len(self._sent) < 1_000:
+            return
+        for user_id in [u for u, s in self._sent.items() if not s or s[-1] <= now - self.window]:
+            del self._sent[user_id]
+            self._warned.discard(user_id)
+
+
+def _kind_of(message: Message) -> str:
+    if message.text is not None:
+        return "text"
+    return next((kind for kind in _MEDIA_KINDS if getattr(message, kind, None)), "other")
+
+
+def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
+    limiter = MessageRateLimit(settings.abuse.messages_per_minute)
+    exempt = frozenset(settings.staff.consultant_ids)
+
+    async def register_update(update: Update, context: AppContext) -> None:
+        """Process each update once, ignore foreign groups, register the user, rate-limit."""
+        user, chat, message = update.effective_user, update.effective_chat, update.message
+        private = chat is not None and chat.type == ChatType.PRIVATE
+        if chat is not None and not private and chat.id != settings.staff.chat_id:
+            logger.debug(
+                "Update %s from chat %s ignored (not the staff group)", update.update_id, chat.id
             )
-        await session.commit()
-    if not first_time:
-        logger.info("Update %s was already processed; ignored", update.update_id)
-        raise ApplicationHandlerStop
+            raise ApplicationHandlerStop
+        limited = private and message is not None and user is not None and user.id not in exempt
+        verdict: Verdict | None = None if limited else Verdict.ALLOW
+
+        async def record(session: AsyncSession) -> bool:
+            nonlocal verdict
+            if not await mark_update_processed(session, update_id=update.update_id):
+                return False
+            if verdict is None and user is not None:  # counted once, even when retried
+                verdict = limiter.check(user.id)
+            if private and user is not None and chat is not None:
+                await get_or_create_user(
+                    session,
+                    user_id=user.id,
+                    chat_id=chat.id,
+                    first_name=user.first_name,
+                    username=user.username,
+                )
+            if verdict in (Verdict.FIRST_EXCESS, Verdict.EXCESS) and message and user:
+                await log_message(
+                    session,
+                    chat_id=message.chat_id,
+                    user_id=user.id,
+                    direction=MessageDirection.IN,
+                    text=message.text or message.caption,
+                    kind=_kind_of(message),
+                    telegram_message_id=message.message_id,
+                    action=RATE_LIMITED_ACTION,
+                )
+            return True
+
+        try:
+            first_time = await with_db_retry(context.services.sessions, record)
+        except DatabaseUnavailable:
+            logger.exception("Update %s not processed: database unavailable", update.update_id)
+            if private and chat is not None:
+                await context.bot.send_message(
+                    chat.id,
+                    context.services.knowledge.message("temporary_error"),
+                    parse_mode="HTML",
+                )
+            raise ApplicationHandlerStop from None
+        if not first_time:
+            logger.info("Update %s was already processed; ignored", update.update_id)
+            raise ApplicationHandlerStop
+        if message is not None and message.forward_origin is not None:
+            logger.info(
+                "Update %s: forwarded message, treated as the user's question", update.update_id
+            )
+        if verdict is not None and verdict is not Verdict.ALLOW:
+            await _refuse(context, message, verdict)
+
+    return register_update
 
 
-def build_handlers(settings: Settings) -> list[BaseHandler]:  # type: ignore[type-arg]
-    return [TypeHandler(Update, register_update)]
+async def _refuse(context: AppContext, message: Message | None, verdict: Verdict) -> None:
+    """Tell a flooding user once; the message is logged but not processed."""
+    assert message is not None and message.from_user is not None
+    logger.info(
+        "User %s is over the rate limit; message logged, not processed", message.from_user.id
+    )
+    if verdict is Verdict.FIRST_EXCESS:
+        await send_to_user(
+            context,
+            chat_id=message.chat_id,
+            user_id=message.from_user.id,
+            html=context.services.knowledge.message("rate_limited"),
+            action=RATE_LIMITED_ACTION,
+        )
+    raise ApplicationHandlerStop
+
+
+def build_handlers(settings: Settings) -> list[BaseHandler]:
+    return [TypeHandler(Update, _make_gate(settings))]

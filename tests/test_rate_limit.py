@@ -1,0 +1,48 @@
+"""The per-user message rate limit of group -1."""
+
+from __future__ import annotations
+
+from handlers.updates import MessageRateLimit, Verdict
+
+
+def test_allows_up_to_the_limit_then_warns_once_then_stays_silent() -> None:
+    limit = MessageRateLimit(3, window=60)
+    verdicts = [limit.check(1, now=float(second)) for second in range(6)]
+    assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.FIRST_EXCESS] + [Verdict.EXCESS] * 2
+
+
+def test_window_slides_and_the_warning_is_given_again_after_it() -> None:
+    limit = MessageRateLimit(2, window=60)
+    assert [limit.check(1, now=t) for t in (0, 1, 2, 3)] == [
+        Verdict.ALLOW,
+        Verdict.ALLOW,
+        Verdict.FIRST_EXCESS,
+        Verdict.EXCESS,
+    ]
+    # The first message leaves the window at t=60: one more is allowed.
+    assert limit.check(1, now=60.5) is Verdict.ALLOW
+    assert limit.check(1, now=61.5) is Verdict.ALLOW
+    assert limit.check(1, now=62) is Verdict.FIRST_EXCESS
+
+
+def test_over_limit_messages_do_not_extend_the_block() -> None:
+    limit = MessageRateLimit(1, window=10)
+    assert limit.check(1, now=0) is Verdict.ALLOW
+    for t in range(1, 10):
+        assert limit.check(1, now=t) is not Verdict.ALLOW
+    assert limit.check(1, now=10.5) is Verdict.ALLOW
+
+
+def test_users_are_counted_separately() -> None:
+    limit = MessageRateLimit(1, window=60)
+    assert limit.check(1, now=0) is Verdict.ALLOW
+    assert limit.check(1, now=1) is Verdict.FIRST_EXCESS
+    assert limit.check(2, now=1) is Verdict.ALLOW
+
+
+def test_idle_users_are_forgotten() -> None:
+    limit = MessageRateLimit(1, window=60)
+    for user_id in range(1_500):
+        limit.check(user_id, now=0)
+    limit.forget_idle(now=100)
+    assert limit.tracked_users == 0
