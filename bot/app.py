@@ -47,7 +47,9 @@ def build_application(settings: Settings) -> Application:
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.telegram.max_sends_per_second, max_retries=3)
+        )
         .concurrent_updates(256)
         .post_init(_open_services(settings))
         .post_shutdown(_close_services)
@@ -71,7 +73,9 @@ def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any,
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
-            understanding=Understanding(client, settings.policy),
+            understanding=Understanding(
+                client, settings.policy, parse_cache_size=settings.rasa.parse_cache_size
+            ),
             knowledge=load_knowledge_base(),
             rasa=rasa,
         )

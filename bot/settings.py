@@ -30,6 +30,7 @@ class TelegramSettings(_Section):
     webhook_port: int = 8443
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    max_sends_per_second: int = Field(default=30, ge=0)
 
 
 class RasaSettings(_Section):
@@ -41,17 +42,18 @@ class RasaSettings(_Section):
     connect_timeout_seconds: float = 2.0
     startup_timeout_seconds: float = 180.0
     max_connections: int = 64
+    parse_cache_size: int = Field(default=10_000, ge=0)
 
 
 class PolicySettings(_Section):
     """Thresholds of ``bot.nlu.policy.decide``; documented in config.yml ``policy:``."""
 
     agreed_confidence: float = 0.3
-    answer_confidence: float = 0.6
-    escalate_confidence: float = 0.5
-    fallback_confidence: float = 0.5
-    case_neighbour_score: float = 0.2
-    min_margin: float = 0.1
+    answer_confidence: float = 0.7
+    escalate_confidence: float = 0.4
+    fallback_confidence: float = 0.4
+    case_neighbour_score: float = 0.1
+    min_margin: float = 0.05
     min_similarity: float = 0.2
     min_coverage: float = 0.5
     clarify_candidates: int = 3
@@ -115,6 +117,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "RASA_URL": ("rasa", "url"),
     "RASA_AUTH_TOKEN": ("rasa", "auth_token"),
     "RASA_PORT": ("rasa", "port"),
+    "RASA_PARSE_CACHE_SIZE": ("rasa", "parse_cache_size"),
+    "TELEGRAM_MAX_SENDS_PER_SECOND": ("telegram", "max_sends_per_second"),
     "STAFF_CHAT_ID": ("staff", "chat_id"),
     "CONSULTANT_IDS": ("staff", "consultant_ids"),
     "LOG_LEVEL": ("log_level",),
@@ -122,9 +126,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
 """Environment variable → settings path. ``<NAME>_FILE`` reads a secret from a file instead."""
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from the YAML file, then apply environment overrides."""
     environ = os.environ if environ is None else environ
     config_path = Path(environ.get("TANYA_NETRAL_CONFIG", path or DEFAULT_CONFIG_PATH))
