@@ -49,7 +49,7 @@ class PolicySettings(_Section):
     """Thresholds of ``bot.nlu.policy.decide``; documented in config.yml ``policy:``."""
 
     agreed_confidence: float = 0.3
-    answer_confidence: float = 0.7
+    answer_confidence: float = 0.8
     escalate_confidence: float = 0.4
     fallback_confidence: float = 0.4
     case_neighbour_score: float = 0.1

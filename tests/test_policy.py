@@ -141,7 +141,9 @@ def test_out_of_scope_falls_back_when_agreed_or_confident() -> None:
 
 
 def test_weak_out_of_scope_reading_near_a_topic_asks_to_clarify() -> None:
-    result = reading([("di_luar_topik", 0.35), ("fasilitas_negara", 0.3)], neighbour="fasilitas_negara")
+    result = reading(
+        [("di_luar_topik", 0.35), ("fasilitas_negara", 0.3)], neighbour="fasilitas_negara"
+    )
     decision = decide(result, SETTINGS)
     assert decision.action is Action.CLARIFY
     assert decision.candidates == ("fasilitas_negara",)

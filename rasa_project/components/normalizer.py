@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,10 +26,10 @@ _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _REDUPLICATED_DIGIT = re.compile(r"\b([a-z]{2,})2\b")
 
 
-def load_slang(path: Path = SLANG_FILE) -> Dict[str, str]:
+def load_slang(path: Path = SLANG_FILE) -> dict[str, str]:
     """Load the slang dictionary: informal spelling → standard Indonesian."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    table: Dict[str, str] = {}
+    table: dict[str, str] = {}
     for standard, variants in raw.items():
         table[str(standard)] = str(standard)  # standard words are never collapsed ("pppk")
         for variant in variants or ():
@@ -37,7 +37,7 @@ def load_slang(path: Path = SLANG_FILE) -> Dict[str, str]:
     return table
 
 
-def normalize(text: str, slang: Dict[str, str]) -> str:
+def normalize(text: str, slang: dict[str, str]) -> str:
     """Return the normalised form of one message."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = _REDUPLICATED_DIGIT.sub(r"\1-\1", text)  # "teman2" → "teman-teman"
@@ -49,32 +49,30 @@ def normalize(text: str, slang: Dict[str, str]) -> str:
     return " ".join(words)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
 class IndonesianNormalizer(GraphComponent):
     """Rewrite the text of every message into normalised Indonesian before tokenising."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"enabled": True}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._enabled = bool(config.get("enabled", True))
         self._slang = load_slang()
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "IndonesianNormalizer":
+    ) -> IndonesianNormalizer:
         return cls(config)
 
     def _normalize_message(self, message: Message) -> None:
-        text: Optional[str] = message.get(TEXT)
+        text: str | None = message.get(TEXT)
         if self._enabled and text:
             message.set(TEXT, normalize(text, self._slang))
 
@@ -83,7 +81,7 @@ class IndonesianNormalizer(GraphComponent):
             self._normalize_message(message)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._normalize_message(message)
         return messages

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,33 +30,31 @@ _WORDS = re.compile(r"[a-z]{2,}")
 _EXAMPLES_FILE = "examples.json"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class ScopeGate(GraphComponent):
     """Measure a message's distance from the training data and add it to the output."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"neighbours": 5}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        examples: Optional[List[Dict[str, str]]] = None,
+        examples: list[dict[str, str]] | None = None,
     ) -> None:
         self._neighbours = int(config.get("neighbours", 5))
         self._model_storage = model_storage
         self._resource = resource
         self._fit(examples or [])
 
-    def _fit(self, examples: List[Dict[str, str]]) -> None:
+    def _fit(self, examples: list[dict[str, str]]) -> None:
         self._examples = examples
         self._labels = np.array([example["intent"] for example in examples])
         self._vocabulary = {word for ex in examples for word in _WORDS.findall(ex["text"])}
-        self._vectorizer: Optional[TfidfVectorizer] = None
+        self._vectorizer: TfidfVectorizer | None = None
         if examples:
             self._vectorizer = TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True
@@ -66,11 +64,11 @@ class ScopeGate(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ScopeGate":
+    ) -> ScopeGate:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -87,12 +85,12 @@ class ScopeGate(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "ScopeGate":
+    ) -> ScopeGate:
         with model_storage.read_from(resource) as directory:
             examples = json.loads((directory / _EXAMPLES_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, examples)
@@ -100,21 +98,19 @@ class ScopeGate(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             message.set("scope", self.measure(message.get(TEXT) or ""), add_to_output=True)
         return messages
 
-    def measure(self, text: str) -> Dict[str, Any]:
+    def measure(self, text: str) -> dict[str, Any]:
         words = _WORDS.findall(text.lower())
-        coverage = (
-            sum(word in self._vocabulary for word in words) / len(words) if words else 0.0
-        )
+        coverage = sum(word in self._vocabulary for word in words) / len(words) if words else 0.0
         if self._vectorizer is None or not text.strip():
             return {"similarity": 0.0, "coverage": coverage, "neighbour_intent": None}
         similarities = (self._matrix @ self._vectorizer.transform([text]).T).toarray().ravel()
         nearest = np.argsort(similarities)[::-1][: self._neighbours]
-        votes: Dict[str, float] = defaultdict(float)
+        votes: dict[str, float] = defaultdict(float)
         for index in nearest:
             votes[str(self._labels[index])] += float(similarities[index])
         return {
