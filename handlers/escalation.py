@@ -7,6 +7,7 @@ import logging
 from bot.intents import Action
 from bot.services import AppContext
 from bot.storage import EscalationReason, last_question, open_ticket
+from bot.storage.messages import Reading, store_reading
 from handlers.replies import send_to_user
 from handlers.staff_queue import announce_ticket, send_after_hours_notice
 
@@ -21,10 +22,16 @@ async def escalate(
     reason: EscalationReason,
     question: str | None = None,
     topic: str | None = None,
+    reading: Reading | None = None,
 ) -> None:
-    """Open a ticket (or reuse the user's open one), post it to the staff, acknowledge it."""
+    """Open a ticket (or reuse the user's open one), post it to the staff, acknowledge it.
+
+    ``reading`` (what the bot made of the question) is stored with the ticket.
+    """
     services = context.services
     async with services.sessions() as session:
+        if reading is not None:
+            await store_reading(session, reading)
         if question is None:
             question = await last_question(session, chat_id=chat_id)
         ticket, created = await open_ticket(

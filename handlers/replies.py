@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.intents import TOPIC_INTENTS
 from bot.knowledge import KnowledgeBase
 from bot.services import AppContext
 from bot.storage import MessageDirection, log_message, mark_user_inactive
+from bot.storage.messages import Reading, store_reading
 
 logger = logging.getLogger(__name__)
 
@@ -31,31 +35,52 @@ async def send_to_user(
     intent: str | None = None,
     action: str | None = None,
     ticket_id: int | None = None,
+    reading: Reading | None = None,
 ) -> Message | None:
-    """Send HTML to a user's chat and log it; a user who blocked the bot is marked inactive."""
+    """Send HTML to a user's chat and log it; a user who blocked the bot is marked inactive.
+
+    ``reading`` (what the bot made of the question this answers) is stored in the same
+    transaction as the log, and also when sending fails.
+    """
     try:
         sent = await _send_with_retry(context, chat_id, html, markup)
     except Forbidden:
         logger.info("Chat %s blocked the bot; marking the user inactive", chat_id)
-        if user_id is not None:
-            async with context.services.sessions() as session:
-                await mark_user_inactive(session, user_id=user_id)
-                await session.commit()
+        inactive = None if user_id is None else partial(mark_user_inactive, user_id=user_id)
+        await _store(context, reading, inactive)
         return None
-    async with context.services.sessions() as session:
-        await log_message(
-            session,
-            chat_id=chat_id,
-            user_id=user_id,
-            direction=MessageDirection.OUT,
-            text=html,
-            telegram_message_id=sent.message_id,
-            intent=intent,
-            action=action,
-            ticket_id=ticket_id,
-        )
-        await session.commit()
+    except TelegramError:
+        await _store(context, reading, None)
+        raise
+    outbound = partial(
+        log_message,
+        chat_id=chat_id,
+        user_id=user_id,
+        direction=MessageDirection.OUT,
+        text=html,
+        telegram_message_id=sent.message_id,
+        intent=intent,
+        action=action,
+        ticket_id=ticket_id,
+    )
+    await _store(context, reading, outbound)
     return sent
+
+
+async def _store(
+    context: AppContext,
+    reading: Reading | None,
+    work: Callable[[AsyncSession], Awaitable[object]] | None,
+) -> None:
+    """One transaction: the question's reading (if any) and what became of the reply."""
+    if reading is None and work is None:
+        return
+    async with context.services.sessions() as session:
+        if reading is not None:
+            await store_reading(session, reading)
+        if work is not None:
+            await work(session)
+        await session.commit()
 
 
 async def _send_with_retry(

@@ -22,7 +22,8 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.services import AppContext
 from bot.settings import Settings
-from bot.storage import MessageDirection, get_or_create_user, log_message, mark_update_processed
+from bot.storage import MessageDirection, log_message, mark_update_processed
+from bot.storage.users import register_user
 from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,8 @@ class MessageRateLimit:
             self._warned.discard(user_id)
 
 
-def _kind_of(message: Message) -> str:
+def kind_of(message: Message) -> str:
+    """``text``, the kind of media (``photo``, ``voice`` ...), or ``other``."""
     if message.text is not None:
         return "text"
     return next((kind for kind in _MEDIA_KINDS if getattr(message, kind, None)), "other")
@@ -151,7 +153,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
             if verdict is None and user is not None:  # counted once, even when retried
                 verdict = limiter.check(user.id)
             if private and user is not None and chat is not None:
-                await get_or_create_user(
+                await register_user(
                     session,
                     user_id=user.id,
                     chat_id=chat.id,
@@ -165,7 +167,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
                     user_id=user.id,
                     direction=MessageDirection.IN,
                     text=message.text or message.caption,
-                    kind=_kind_of(message),
+                    kind=kind_of(message),
                     telegram_message_id=message.message_id,
                     action=RATE_LIMITED_ACTION,
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -14,12 +15,13 @@ from bot.services import AppContext
 from bot.storage import (
     EscalationReason,
     MessageDirection,
-    get_open_ticket,
+    Ticket,
+    get_ticket,
     get_user,
     log_message,
     record_feedback,
-    record_reading,
 )
+from bot.storage.messages import LoggedQuestion, Reading, log_question
 from handlers.escalation import escalate
 from handlers.replies import (
     answer_keyboard,
@@ -29,6 +31,7 @@ from handlers.replies import (
     topic_menu,
 )
 from handlers.staff_queue import relay_user_message
+from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
 
@@ -139,18 +142,7 @@ async def handle_text(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
     async with services.chat_locks.hold(message.chat_id):
-        async with services.sessions() as session:
-            ticket = await get_open_ticket(session, user_id=user.id)
-            inbound = await log_message(
-                session,
-                chat_id=message.chat_id,
-                user_id=user.id,
-                direction=MessageDirection.IN,
-                text=text,
-                telegram_message_id=message.message_id,
-                ticket_id=ticket.id if ticket else None,
-            )
-            await session.commit()
+        question, ticket = await _log_inbound(context, message, text, "text")
         if ticket is not None:
             await relay_user_message(context, ticket, message)
             return
@@ -162,7 +154,28 @@ async def handle_text(update: Update, context: AppContext) -> None:
                 html=services.knowledge.message("empty_message"),
             )
             return
-        await _respond(context, message.chat_id, user.id, text, inbound.id)
+        await _respond(context, message.chat_id, user.id, text, question.message_id)
+
+
+async def _log_inbound(
+    context: AppContext, message: TelegramMessage, text: str | None, kind: str
+) -> tuple[LoggedQuestion, Ticket | None]:
+    """Log the user's message (before any slow work); return it and the user's open ticket."""
+    assert message.from_user is not None
+    async with context.services.sessions() as session:
+        question = await log_question(
+            session,
+            chat_id=message.chat_id,
+            user_id=message.from_user.id,
+            text=text,
+            kind=kind,
+            telegram_message_id=message.message_id,
+        )
+        ticket = None
+        if question.ticket_id is not None:
+            ticket = await get_ticket(session, ticket_id=question.ticket_id)
+        await session.commit()
+    return question, ticket
 
 
 async def _respond(
@@ -170,25 +183,24 @@ async def _respond(
 ) -> None:
     services = context.services
     try:
-        reading = await services.understanding.read(text)
+        understood = await services.understanding.read(text)
     except NluUnavailable:
         logger.warning("NLU unavailable; escalating the question")
-        await _store_reading(context, inbound_id, None, None, Action.ESCALATE)
         await escalate(
             context,
             user_id=user_id,
             chat_id=chat_id,
             reason=EscalationReason.NLU_TIDAK_TERSEDIA,
             question=text,
+            reading=Reading(inbound_id, None, None, Action.ESCALATE.value),
         )
         return
-    decision = reading.decision
-    await _store_reading(
-        context, inbound_id, decision.intent, reading.result.confidence, decision.action
-    )
+    decision = understood.decision
+    confidence = understood.result.confidence
+    reading = Reading(inbound_id, decision.intent, confidence, decision.action.value)
     knowledge = services.knowledge
     if decision.action is Action.ANSWER and decision.intent:
-        await _send_answer(context, chat_id, user_id, decision.intent)
+        await _send_answer(context, chat_id, user_id, decision.intent, reading)
     elif decision.action is Action.ESCALATE:
         reason = EscalationReason(decision.intent or EscalationReason.MINTA_KONSULTAN)
         await escalate(
@@ -198,6 +210,7 @@ async def _respond(
             reason=reason,
             question=text,
             topic=decision.intent,
+            reading=reading,
         )
     elif decision.action is Action.CLARIFY:
         await send_to_user(
@@ -207,6 +220,7 @@ async def _respond(
             html=knowledge.message("clarify"),
             markup=clarify_keyboard(knowledge, decision.candidates),
             action=decision.action.value,
+            reading=reading,
         )
     else:
         await send_to_user(
@@ -216,28 +230,13 @@ async def _respond(
             html=knowledge.message("fallback"),
             markup=topic_menu(knowledge),
             action=decision.action.value,
+            reading=reading,
         )
 
 
-async def _store_reading(
-    context: AppContext,
-    inbound_id: int,
-    intent: str | None,
-    confidence: float | None,
-    action: Action,
+async def _send_answer(
+    context: AppContext, chat_id: int, user_id: int, intent: str, reading: Reading | None = None
 ) -> None:
-    async with context.services.sessions() as session:
-        await record_reading(
-            session,
-            message_id=inbound_id,
-            intent=intent,
-            confidence=confidence,
-            action=action.value,
-        )
-        await session.commit()
-
-
-async def _send_answer(context: AppContext, chat_id: int, user_id: int, intent: str) -> None:
     knowledge = context.services.knowledge
     markup = answer_keyboard(intent) if intent in TOPIC_INTENTS else None
     await send_to_user(
@@ -248,6 +247,7 @@ async def _send_answer(context: AppContext, chat_id: int, user_id: int, intent: 
         markup=markup,
         intent=intent,
         action=Action.ANSWER.value,
+        reading=reading,
     )
 
 
@@ -255,21 +255,8 @@ async def handle_non_text(update: Update, context: AppContext) -> None:
     """Relay media inside a ticket; otherwise say that the bot reads text."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    services = context.services
-    async with services.chat_locks.hold(message.chat_id):
-        async with services.sessions() as session:
-            ticket = await get_open_ticket(session, user_id=user.id)
-            await log_message(
-                session,
-                chat_id=message.chat_id,
-                user_id=user.id,
-                direction=MessageDirection.IN,
-                text=message.caption,
-                kind=_kind_of(message),
-                telegram_message_id=message.message_id,
-                ticket_id=ticket.id if ticket else None,
-            )
-            await session.commit()
+    async with context.services.chat_locks.hold(message.chat_id):
+        _, ticket = await _log_inbound(context, message, message.caption, kind_of(message))
         if ticket is not None:
             await relay_user_message(context, ticket, message)
             return
@@ -277,30 +264,9 @@ async def handle_non_text(update: Update, context: AppContext) -> None:
             context,
             chat_id=message.chat_id,
             user_id=user.id,
-            html=services.knowledge.message("text_only"),
+            html=context.services.knowledge.message("text_only"),
             markup=consultant_keyboard(),
         )
-
-
-def _kind_of(message: object) -> str:
-    for kind in (
-        "photo",
-        "document",
-        "sticker",
-        "voice",
-        "video",
-        "video_note",
-        "audio",
-        "animation",
-        "location",
-        "contact",
-        "poll",
-        "venue",
-        "dice",
-    ):
-        if getattr(message, kind, None):
-            return kind
-    return "other"
 
 
 def build_handlers() -> list[BaseHandler]:

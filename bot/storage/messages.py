@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import execute_counting, insert_ignoring_conflicts
-from bot.storage.enums import MessageDirection
-from bot.storage.models import Feedback, Message, ProcessedUpdate
+from bot.storage.enums import MessageDirection, TicketStatus
+from bot.storage.models import Feedback, Message, ProcessedUpdate, Ticket
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    """An inbound message just stored, and the user's open ticket it was filed under."""
+
+    message_id: int
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the bot made of a logged question; stored with ``store_reading``."""
+
+    message_id: int
+    intent: str | None
+    confidence: float | None
+    action: str
 
 
 async def log_message(
@@ -44,6 +63,39 @@ async def log_message(
     session.add(message)
     await session.flush()
     return message
+
+
+async def log_question(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    user_id: int,
+    text: str | None,
+    kind: str = "text",
+    telegram_message_id: int | None = None,
+) -> LoggedQuestion:
+    """Store a user's inbound message, filed under their open ticket if any, in one statement."""
+    open_ticket = (
+        select(Ticket.id)
+        .where(Ticket.user_id == user_id, Ticket.status != TicketStatus.SELESAI)
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        insert(Message)
+        .values(
+            chat_id=chat_id,
+            user_id=user_id,
+            direction=MessageDirection.IN,
+            text=text,
+            kind=kind,
+            telegram_message_id=telegram_message_id,
+            ticket_id=open_ticket,
+        )
+        .returning(Message.id, Message.ticket_id)
+    )
+    message_id, ticket_id = (await session.execute(statement)).one()
+    return LoggedQuestion(message_id=message_id, ticket_id=ticket_id)
 
 
 async def record_feedback(
@@ -92,10 +144,23 @@ async def record_reading(
     action: str,
 ) -> None:
     """Store the NLU intent, confidence and action on an already logged inbound message."""
-    message = await session.get(Message, message_id)
-    if message is not None:
-        message.intent, message.confidence, message.action = intent, confidence, action
-        await session.flush()
+    statement = (
+        update(Message)
+        .where(Message.id == message_id)
+        .values(intent=intent, confidence=confidence, action=action)
+    )
+    await execute_counting(session, statement)
+
+
+async def store_reading(session: AsyncSession, reading: Reading) -> None:
+    """``record_reading`` for a ``Reading``."""
+    await record_reading(
+        session,
+        message_id=reading.message_id,
+        intent=reading.intent,
+        confidence=reading.confidence,
+        action=reading.action,
+    )
 
 
 async def last_question(session: AsyncSession, *, chat_id: int) -> str | None:
