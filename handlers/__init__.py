@@ -13,7 +13,7 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
     Within group 0 the first matching handler wins: staff commands and ticket actions come
     before the ASN's conversation, and the catch-all replies for odd input come last.
     """
-    from handlers import bad_input, privacy, staff_queue, updates, user_chat
+    from handlers import bad_input, privacy, questions, staff_queue, updates, user_chat
 
     return {
         -1: updates.build_handlers(settings),
@@ -21,6 +21,7 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
             *staff_queue.build_handlers(settings),
             *privacy.build_handlers(settings),
             *user_chat.build_handlers(),
+            *questions.build_handlers(),
             *bad_input.build_handlers(settings),
         ],
     }

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.services import AppContext
 from bot.settings import Settings
-from bot.storage import MessageDirection, log_message
+from handlers.questions import log_inbound
 from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)
@@ -20,27 +20,11 @@ logger = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 
 
-async def _log_inbound(update: Update, context: AppContext, kind: str) -> None:
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    async with context.services.sessions() as session:
-        await log_message(
-            session,
-            chat_id=message.chat_id,
-            user_id=user.id,
-            direction=MessageDirection.IN,
-            text=message.text or message.caption,
-            kind=kind,
-            telegram_message_id=message.message_id,
-        )
-        await session.commit()
-
-
 async def refuse_edit(update: Update, context: AppContext) -> None:
     """Log an edited message and ask for the correction as a new message."""
-    await _log_inbound(update, context, "edited")
     message = update.effective_message
     assert message is not None and update.effective_user is not None
+    await log_inbound(context, message, message.text or message.caption, "edited")
     logger.info("Edited message %s logged, not answered", message.message_id)
     await send_to_user(
         context,
@@ -52,9 +36,9 @@ async def refuse_edit(update: Update, context: AppContext) -> None:
 
 async def explain_commands(update: Update, context: AppContext) -> None:
     """Log an unknown command and list the real ones."""
-    await _log_inbound(update, context, "command")
     message = update.effective_message
     assert message is not None and update.effective_user is not None
+    await log_inbound(context, message, message.text, "command")
     await send_to_user(
         context,
         chat_id=message.chat_id,

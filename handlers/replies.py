@@ -12,8 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
-from bot.intents import TOPIC_INTENTS
-from bot.knowledge import KnowledgeBase
+from bot.intents import TOPIC_INTENTS, Action
+from bot.knowledge import KnowledgeBase, render_answer
 from bot.services import AppContext
 from bot.storage import MessageDirection, log_message, mark_user_inactive
 from bot.storage.messages import Reading, store_reading
@@ -137,4 +137,22 @@ def clarify_keyboard(knowledge: KnowledgeBase, candidates: tuple[str, ...]) -> I
 def consultant_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")]]
+    )
+
+
+async def send_answer(
+    context: AppContext, chat_id: int, user_id: int, intent: str, reading: Reading | None = None
+) -> None:
+    """Send the knowledge-base answer for an intent, with feedback buttons under topics."""
+    knowledge = context.services.knowledge
+    markup = answer_keyboard(intent) if intent in TOPIC_INTENTS else None
+    await send_to_user(
+        context,
+        chat_id=chat_id,
+        user_id=user_id,
+        html=render_answer(knowledge, intent),
+        markup=markup,
+        intent=intent,
+        action=Action.ANSWER.value,
+        reading=reading,
     )
