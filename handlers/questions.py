@@ -25,7 +25,7 @@ from handlers.replies import (
     send_to_user,
     topic_menu,
 )
-from handlers.staff_queue import relay_user_message
+from handlers.staff_queue import relay_user_message, take_rating_comment
 from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ async def handle_text(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
     async with services.chat_locks.hold(message.chat_id):
+        if await take_rating_comment(context, message):
+            return
         question, ticket = await log_inbound(context, message, text, "text")
         if ticket is not None:
             await relay_user_message(context, ticket, message)

@@ -16,6 +16,7 @@ from bot.storage import (
     ClosedBy,
     Ticket,
     TicketStatus,
+    User,
     claim_ticket,
     close_ticket,
     get_ticket,
@@ -71,8 +72,13 @@ async def claim(context: AppContext, ticket_id: int, consultant: TelegramUser) -
             consultant_id=consultant.id,
             consultant_name=consultant_name(consultant),
         )
+        asn = None
+        if result.claimed and result.ticket is not None:
+            asn = await get_user(session, user_id=result.ticket.user_id)
         await session.commit()
     if result.claimed:
+        if asn is not None and asn.active:
+            await _tell_user_claimed(context, asn, ticket_id)
         await refresh_card(context, ticket_id)
         return Outcome(f"✅ Tiket {ticket_id} sekarang Anda tangani.")
     if result.outcome is ClaimOutcome.NOT_FOUND:
@@ -82,6 +88,20 @@ async def claim(context: AppContext, ticket_id: int, consultant: TelegramUser) -
     if result.owner_id == consultant.id:
         return Outcome(f"Anda sudah memegang tiket {ticket_id}.")
     return Outcome(f"Tiket {ticket_id} sudah diambil oleh {result.owner_name}.", alert=True)
+
+
+async def _tell_user_claimed(context: AppContext, asn: User, ticket_id: int) -> None:
+    """Tell the ASN that a consultant took their ticket (without naming the consultant)."""
+    try:
+        await send_to_user(
+            context,
+            chat_id=asn.chat_id,
+            user_id=asn.telegram_user_id,
+            html=context.services.knowledge.message("ticket_claimed", ticket_number=ticket_id),
+            ticket_id=ticket_id,
+        )
+    except TelegramError:
+        logger.exception("Could not tell the ASN that ticket %s was claimed", ticket_id)
 
 
 async def release(context: AppContext, ticket_id: int, consultant: TelegramUser) -> Outcome:

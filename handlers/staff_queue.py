@@ -1,7 +1,8 @@
 """The LKBH consultants' queue: new ticket cards, relaying, staff actions and queue checks.
 
 The work is split over handlers/staff_*.py; this module is the queue's public face
-(``announce_ticket``, ``relay_user_message``, ``build_handlers``, ``schedule_jobs``).
+(``announce_ticket``, ``relay_user_message``, ``take_rating_comment``, ``build_handlers``,
+``schedule_jobs``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant, release
 from handlers.staff_card import post_card, ticket_card_keyboard
 from handlers.staff_jobs import check_interval_seconds, check_queue
-from handlers.staff_rating import PendingComments, RatingDesk, close_own_ticket
+from handlers.staff_rating import close_own_ticket, rate, take_rating_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "build_handlers",
     "relay_user_message",
     "schedule_jobs",
+    "take_rating_comment",
     "ticket_card_keyboard",
 ]
 
@@ -106,7 +108,6 @@ def staff_filter(settings: Settings) -> filters.BaseFilter:
 def build_handlers(settings: Settings) -> list[BaseHandler]:
     """Staff-queue handlers; they come before the ASN's conversation in group 0."""
     staff = staff_filter(settings)
-    desk = RatingDesk(PendingComments())
     handlers: list[BaseHandler] = [
         # Staff commands: consultants only; everyone else (private or staff group) is refused.
         CommandHandler("antrian", commands.show_queue, filters=staff),
@@ -116,13 +117,10 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("tutup", commands.close_command, filters=staff),
         CommandHandler("statistik", commands.show_statistics, filters=staff),
         CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:(ambil|lepas|tutup):\d+$"),
-        # The ASN: /selesai, the rating buttons, and the comment right after a rating.
+        # The ASN: /selesai and the rating buttons (a comment after a rating reaches
+        # take_rating_comment through the free-text handler in handlers/questions.py).
         CommandHandler("selesai", close_own_ticket, filters=PRIVATE),
-        CallbackQueryHandler(desk.rate, pattern=r"^nilai:\d+:[1-5]$"),
-        MessageHandler(
-            PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE & desk.pending,
-            desk.store_comment,
-        ),
+        CallbackQueryHandler(rate, pattern=r"^nilai:\d+:[1-5]$"),
     ]
     refused_where: filters.BaseFilter = PRIVATE
     if settings.staff.chat_id is not None:

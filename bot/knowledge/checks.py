@@ -48,6 +48,7 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "delete_done": frozenset({"messages_deleted"}),
     "delete_cancelled": frozenset(),
     "staff_ticket_closed_by_deletion": frozenset({"ticket_number"}),
+    "ticket_claimed": frozenset({"ticket_number"}),
 }
 """System messages the handlers use, with the placeholders each must contain."""
 

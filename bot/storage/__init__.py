@@ -30,6 +30,12 @@ from bot.storage.queue_extra import (
     recent_chat_messages,
     set_message_staff_copy,
 )
+from bot.storage.rating_comments import (
+    clear_rating_comment_requests,
+    pending_rating_comment,
+    request_rating_comment,
+    store_rating_comment,
+)
 from bot.storage.statistics import TicketStatistics, ticket_statistics
 from bot.storage.ticket_details import (
     mark_ticket_reminded,
@@ -76,6 +82,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "claim_ticket",
+    "clear_rating_comment_requests",
     "close_ticket",
     "create_engine",
     "create_session_factory",
@@ -96,6 +103,7 @@ __all__ = [
     "mark_update_processed",
     "mark_user_inactive",
     "open_ticket",
+    "pending_rating_comment",
     "rate_ticket",
     "recent_chat_messages",
     "record_audit_event",
@@ -103,9 +111,11 @@ __all__ = [
     "record_first_reply",
     "record_reading",
     "release_ticket",
+    "request_rating_comment",
     "set_message_staff_copy",
     "set_share_name",
     "set_ticket_staff_message",
+    "store_rating_comment",
     "ticket_messages",
     "ticket_statistics",
     "tickets_idle_since",

@@ -92,6 +92,8 @@ class Ticket(Base):
     closed_by: Mapped[ClosedBy | None] = mapped_column(_enum_column_type(ClosedBy, "closed_by"))
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # Set when the ASN rated and the bot asked for a comment; cleared once the comment came.
+    comment_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     last_user_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -99,6 +99,10 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     await standin.wait_for_sent(
         lambda r: r.method == "editMessageText" and "diambil" in text_of(r), chat_id=STAFF_CHAT_ID
     )
+    # The ASN is told once that a consultant took the ticket, without the consultant's name.
+    [claimed] = [r for r in standin.sent_to(ASN.id) if "sudah ditangani" in text_of(r)]
+    assert f"Tiket {n}" in text_of(claimed)
+    assert "Andi" not in text_of(claimed) and "Budi" not in text_of(claimed)
 
     # The owner replies to the card: the ASN gets a copy; a non-owner is refused.
     mark = len(standin.sent)
@@ -164,7 +168,8 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     assert "khusus untuk konsultan" in await command(standin, ASN, "/antrian")
     assert "khusus untuk konsultan" in await command(standin, OUTSIDER, "/tiket 1", STAFF_CHAT_ID)
 
-    # The owner closes; the ASN rates 5 and comments; the comment never reaches the NLU.
+    # The owner closes; the ASN rates 5, the bot restarts, and then the ASN comments: the
+    # comment is still expected, is stored, and never reaches the NLU.
     mark = len(standin.sent)
     await standin.press_button(owner, card.message_id, f"tiket:tutup:{n}", chat_id=STAFF_CHAT_ID)
     [closing] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
@@ -175,11 +180,15 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     await standin.wait_for_sent(
         lambda r: "Terima kasih atas nilai" in text_of(r), chat_id=ASN.id, since=mark
     )
+    queue_bot.stop()
+    await queue_bot.start()
     mark = len(standin.sent)
     await standin.send_text(ASN, "mantap, sangat membantu")
     [comment_thanks] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
     assert "komentar Anda sudah kami simpan" in text_of(comment_thanks)
     assert "tidak memiliki tiket" in await command(standin, ASN, "/selesai")
+    after_comment = [text_of(r) for r in standin.sent[mark:] if r.chat_id == ASN.id]
+    assert all("komentar Anda" in t or "tidak memiliki tiket" in t for t in after_comment)
 
     async with db() as session:
         ticket = (await session.scalars(select(Ticket))).one()
@@ -187,8 +196,13 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
         relayed_rows = list(
             await session.scalars(select(Message).where(Message.staff_message_id.is_not(None)))
         )
+        [comment_row] = await session.scalars(
+            select(Message).where(Message.text == "mantap, sangat membantu")
+        )
     assert ticket.status == "selesai" and ticket.closed_by == "konsultan"
     assert ticket.rating == 5 and ticket.rating_comment == "mantap, sangat membantu"
+    assert ticket.comment_requested_at is None
+    assert comment_row.action == "komentar" and comment_row.intent is None
     assert ticket.consultant_id == owner.id and ticket.first_reply_at is not None
     assert {"ambil", "jawab", "tutup", "nilai", "antrian", "statistik", "lihat_tiket"} <= actions
     assert len(relayed_rows) >= 5  # both directions carry both sides' message ids
@@ -224,6 +238,7 @@ async def test_forum_reminders_auto_close_and_closing_by_the_asn(
         n = (await one_ticket(db)).id
         await standin.wait_for_sent(lambda r: "belum diambil" in text_of(r), chat_id=FORUM_CHAT_ID)
         await standin.press_button(ANDI, card, f"tiket:ambil:{n}")
+        await standin.wait_for_sent(lambda r: "sudah ditangani" in text_of(r), chat_id=ASN.id)
         await standin.wait_for_sent(lambda r: "belum dijawab" in text_of(r), chat_id=FORUM_CHAT_ID)
 
         # Writing in the ticket's topic (no reply needed) reaches the ASN; then auto-close.

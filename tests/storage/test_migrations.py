@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage import Base, create_engine, default_database_url, upgrade_database_async
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+HEAD_REVISION = "0002"
 
 
 async def test_upgrade_is_idempotent(database_url: str) -> None:
-    assert await upgrade_database_async(database_url) == "0001"
-    assert await upgrade_database_async(database_url) == "0001"
+    assert await upgrade_database_async(database_url) == HEAD_REVISION
+    assert await upgrade_database_async(database_url) == HEAD_REVISION
 
 
 async def test_migrated_schema_matches_models(engine: AsyncEngine) -> None:
@@ -51,7 +52,7 @@ async def test_two_processes_upgrade_at_once(database_url: str) -> None:
     results = await asyncio.gather(*(_run_python(code) for _ in range(2)))
     for returncode, output in results:
         assert returncode == 0, output
-        assert output.strip().endswith("0001")
+        assert output.strip().endswith(HEAD_REVISION)
 
 
 async def test_db_upgrade_command_prints_revision(database_url: str) -> None:
@@ -65,7 +66,7 @@ async def test_db_upgrade_command_prints_revision(database_url: str) -> None:
     )
     returncode, output = await _run_python(code, env={"DATABASE_URL": database_url})
     assert returncode == 0, output
-    assert "revision 0001" in output
+    assert f"revision {HEAD_REVISION}" in output
 
 
 def test_default_database_is_sqlite_under_data() -> None:
