@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Message as TelegramMessage
@@ -25,14 +26,15 @@ from bot.storage import (
 )
 from bot.storage.queue_extra import find_ticket_by_staff_thread, set_message_staff_copy
 from handlers.staff_actions import owner_problem
+from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
 
-MEDIA_KINDS = ("photo", "document", "video", "voice", "audio", "animation", "sticker", "video_note")
-
-
-def kind_of(message: TelegramMessage) -> str:
-    return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "text")
+LINK_ATTEMPTS = 10
+LINK_RETRY_SECONDS = 0.2
+"""A reply to a just-relayed message can arrive before the relay has stored the copy's id
+(the relay commits right after Telegram confirms the copy, maybe on another worker): look again
+for up to ~2 s before deciding the reply belongs to no ticket."""
 
 
 async def relay_user_message(context: AppContext, ticket: Ticket, message: TelegramMessage) -> None:
@@ -66,16 +68,29 @@ async def relay_user_message(context: AppContext, ticket: Ticket, message: Teleg
 
 async def ticket_of_staff_message(context: AppContext, message: TelegramMessage) -> Ticket | None:
     """The ticket a staff-group message belongs to: by forum topic, else by what it replies to."""
-    async with context.services.sessions() as session:
-        if message.is_topic_message and message.message_thread_id:
+    if message.is_topic_message and message.message_thread_id:
+        async with context.services.sessions() as session:
             ticket = await find_ticket_by_staff_thread(session, thread_id=message.message_thread_id)
-            if ticket is not None:
-                return ticket
-        if message.reply_to_message is not None:
-            return await find_ticket_by_staff_message(
-                session, staff_message_id=message.reply_to_message.message_id
-            )
+        if ticket is not None:
+            return ticket
+    target = message.reply_to_message
+    if target is None:
+        return None
+    attempts = LINK_ATTEMPTS if replies_to_the_bot(context, message) else 1
+    for attempt in range(attempts):
+        async with context.services.sessions() as session:
+            ticket = await find_ticket_by_staff_message(session, staff_message_id=target.message_id)
+        if ticket is not None:
+            return ticket
+        if attempt + 1 < attempts:
+            await asyncio.sleep(LINK_RETRY_SECONDS)
     return None
+
+
+def replies_to_the_bot(context: AppContext, message: TelegramMessage) -> bool:
+    """True for a reply to something the bot posted (a card or a relayed message)."""
+    target = message.reply_to_message
+    return bool(target and target.from_user and target.from_user.id == context.bot.id)
 
 
 async def relay_consultant_reply(update: Update, context: AppContext) -> None:
@@ -84,7 +99,12 @@ async def relay_consultant_reply(update: Update, context: AppContext) -> None:
     assert message is not None and message.from_user is not None
     ticket = await ticket_of_staff_message(context, message)
     if ticket is None:
-        return  # ordinary talk among the consultants
+        if replies_to_the_bot(context, message):  # never drop an answer silently
+            await message.reply_text(
+                "⚠️ Pesan ini tidak terhubung ke tiket mana pun, jadi tidak diteruskan. "
+                "Balas kartu tiketnya, atau kirim /jawab <nomor tiket> <teks>."
+            )
+        return  # otherwise: ordinary talk among the consultants
     if message.from_user.id not in context.services.settings.staff.consultant_ids:
         await message.reply_text(context.services.knowledge.message("staff_only_alert"))
         return

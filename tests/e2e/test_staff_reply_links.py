@@ -1,0 +1,36 @@
+"""A consultant's reply is never dropped silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.bot_process import BotProcess
+from tests.e2e.conftest import CONSULTANT_IDS, STAFF_CHAT_ID
+from tests.telegram_standin import BotApiStandIn, FakeUser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+
+ASN = FakeUser(811, first_name="Dewi")
+CONSULTANT = FakeUser(CONSULTANT_IDS[0], first_name="Andi")
+
+
+async def test_reply_to_a_bot_message_outside_any_ticket_is_flagged(
+    standin: BotApiStandIn, bot: BotProcess
+) -> None:
+    await standin.send_text(ASN, "sy dipanggil inspektorat minggu depan, tolong dampingi")
+    await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)  # the card
+    mark = len(standin.sent)
+    await standin.send_text(CONSULTANT, "/antrian", chat_id=STAFF_CHAT_ID)
+    [listing] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID, since=mark)
+    asn_messages = len(standin.sent_to(ASN.id))
+
+    mark = len(standin.sent)
+    await standin.send_text(
+        CONSULTANT,
+        "ini jawaban saya",
+        chat_id=STAFF_CHAT_ID,
+        reply_to_message_id=listing.message_id,
+    )
+    [warning] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID, since=mark, timeout=15)
+    assert "tidak terhubung ke tiket" in (warning.plain_text or "")
+    assert len(standin.sent_to(ASN.id)) == asn_messages  # nothing reached the ASN
