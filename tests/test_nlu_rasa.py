@@ -14,6 +14,8 @@ import pytest
 
 from bot.intents import ALL_INTENTS
 from bot.nlu.client import NluClient
+from bot.nlu.rasa_server import RasaProcess
+from bot.nlu.training import train_model
 from bot.settings import REPO_ROOT
 from tests.conftest import RunningRasa
 
@@ -127,3 +129,16 @@ def test_rasa_dies_with_a_killed_parent() -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+async def test_a_token_starting_with_a_dash_reaches_rasa_intact() -> None:
+    """Random tokens may start with '-'; Rasa's argument parser must still take it as a value."""
+    server = RasaProcess(train_model().model_path)
+    server.auth_token = "-" + server.auth_token
+    server.start()
+    try:
+        await server.wait_ready(timeout=240)
+        async with NluClient(server.url, auth_token=server.auth_token) as client:
+            assert (await client.parse("assalamualaikum min")).intent == "salam"
+    finally:
+        server.stop()

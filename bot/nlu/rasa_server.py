@@ -51,7 +51,7 @@ class RasaProcess:
         self.model = model.resolve()
         self.host = host
         self.port = port or free_port(host)
-        self.auth_token = secrets.token_urlsafe(24)
+        self.auth_token = secrets.token_hex(24)  # never starts with '-' (argparse)
         self.log_path = LOG_DIR / f"rasa-{self.port}.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -63,14 +63,13 @@ class RasaProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self) -> None:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        command = [
+    def command(self) -> list[str]:
+        """The ``rasa run`` command line (the token in one ``--auth-token=`` argument)."""
+        return [
             str(rasa_executable()),
             "run",
             "--enable-api",
-            "--auth-token",
-            self.auth_token,
+            f"--auth-token={self.auth_token}",
             "--interface",
             self.host,
             "--port",
@@ -78,6 +77,10 @@ class RasaProcess:
             "--model",
             str(self.model),
         ]
+
+    def start(self) -> None:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        command = self.command()
         logger.info("Starting Rasa on %s with %s", self.url, self.model.name)
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
