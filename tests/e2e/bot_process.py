@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.settings import REPO_ROOT
 from tests.telegram_standin import BotApiStandIn
 
-TOKEN = "123456789:AAtestTOKENforTanyaNetral_0123456789ab"
+TOKEN = "123456789:not-a-real-token-test-only"  # deliberately not token-shaped
 
 
 class BotProcess:
