@@ -56,15 +56,4 @@ ANSWER_INTENTS: tuple[str, ...] = (*SMALL_TALK_INTENTS, *TOPIC_INTENTS)
 """Intents whose natural action is ``answer``: each needs a knowledge-base entry."""
 
 
-def natural_action(intent: str) -> Action:
-    """Return the action an intent leads to when the NLU is sure of it."""
-    if intent in ESCALATION_INTENTS:
-        return Action.ESCALATE
-    if intent == OUT_OF_SCOPE_INTENT:
-        return Action.FALLBACK
-    if intent in ANSWER_INTENTS:
-        return Action.ANSWER
-    raise ValueError(f"unknown intent: {intent!r}")
-
-
 assert len(ALL_INTENTS) == 24 and len(set(ALL_INTENTS)) == 24

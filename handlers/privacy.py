@@ -1,4 +1,4 @@
-"""Privacy: the user's /hapus_data and the retention job."""
+"""Privacy: /nama (show my name to consultants or not), /hapus_data and the retention job."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.storage import (
     delete_messages_older_than,
     delete_processed_updates_older_than,
     delete_user_data,
+    set_share_name,
     utcnow,
 )
 
@@ -36,6 +37,42 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
                 InlineKeyboardButton("Batal", callback_data="hapus:batal"),
             ]
         ]
+    )
+
+
+def share_name_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Tampilkan nama saya", callback_data="nama:tampilkan")],
+            [InlineKeyboardButton("Tetap nama samaran", callback_data="nama:samaran")],
+        ]
+    )
+
+
+async def ask_share_name(update: Update, context: AppContext) -> None:
+    """Ask whether consultants may see the user's name instead of the pseudonym."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id,
+        context.services.knowledge.message("share_name_ask"),
+        parse_mode=ParseMode.HTML,
+        reply_markup=share_name_keyboard(),
+    )
+
+
+async def choose_share_name(update: Update, context: AppContext) -> None:
+    """Record the user's choice; cards posted from now on follow it."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    share = query.data == "nama:tampilkan"
+    async with context.services.sessions() as session:
+        await set_share_name(session, user_id=query.from_user.id, share_name=share)
+        await session.commit()
+    key = "share_name_on" if share else "share_name_off"
+    await query.edit_message_text(
+        context.services.knowledge.message(key), parse_mode=ParseMode.HTML
     )
 
 
@@ -117,6 +154,8 @@ async def run_retention(context: AppContext) -> None:
 
 def build_handlers(settings: Settings) -> list[BaseHandler]:
     return [
+        CommandHandler("nama", ask_share_name, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(choose_share_name, pattern=r"^nama:(tampilkan|samaran)$"),
         CommandHandler("hapus_data", ask_deletion, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(confirm_deletion, pattern=r"^hapus:(ya|batal)$"),
     ]

@@ -31,12 +31,6 @@ def ticket_card_keyboard(ticket_id: int) -> InlineKeyboardMarkup:
     )
 
 
-async def ticket_who(context: AppContext, ticket: Ticket) -> str:
-    """How the staff see the ticket's user: pseudonym, or name if the user agreed."""
-    async with context.services.sessions() as session:
-        return user_label(await get_user(session, user_id=ticket.user_id))
-
-
 def topic_label(context: AppContext, topic: str | None) -> str:
     if not topic:
         return "-"

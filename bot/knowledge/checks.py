@@ -48,6 +48,9 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "delete_done": frozenset({"messages_deleted"}),
     "delete_cancelled": frozenset(),
     "staff_ticket_closed_by_deletion": frozenset({"ticket_number"}),
+    "share_name_ask": frozenset(),
+    "share_name_on": frozenset(),
+    "share_name_off": frozenset(),
     "ticket_claimed": frozenset({"ticket_number"}),
 }
 """System messages the handlers use, with the placeholders each must contain."""

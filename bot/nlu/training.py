@@ -58,12 +58,6 @@ def model_path_for(fingerprint: str) -> Path:
     return MODELS_DIR / f"nlu-{fingerprint}.tar.gz"
 
 
-def current_model() -> Path | None:
-    """Return the trained model for the current training inputs, if there is one."""
-    path = model_path_for(training_fingerprint())
-    return path if path.exists() else None
-
-
 def train_model(*, force: bool = False) -> TrainingOutcome:
     """Train into ``models/`` unless a model for the same inputs already exists."""
     fingerprint = training_fingerprint()

@@ -31,7 +31,6 @@ from bot.storage.queue_extra import (
     set_message_staff_copy,
 )
 from bot.storage.rating_comments import (
-    clear_rating_comment_requests,
     pending_rating_comment,
     request_rating_comment,
     store_rating_comment,
@@ -82,7 +81,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "claim_ticket",
-    "clear_rating_comment_requests",
     "close_ticket",
     "create_engine",
     "create_session_factory",

@@ -78,15 +78,4 @@ async def store_rating_comment(
         )
         .values(rating_comment=comment, comment_requested_at=None),
     )
-    await get_ticket(session, ticket_id=ticket_id)
     return stored == 1
-
-
-async def clear_rating_comment_requests(session: AsyncSession, *, user_id: int) -> int:
-    """Stop awaiting any comment from the user; return on how many tickets."""
-    return await execute_counting(
-        session,
-        update(Ticket)
-        .where(Ticket.user_id == user_id, Ticket.comment_requested_at.is_not(None))
-        .values(comment_requested_at=None),
-    )

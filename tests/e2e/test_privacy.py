@@ -1,4 +1,4 @@
-"""/hapus_data deletes what the user wrote and keeps only anonymous counts (issue 7)."""
+"""Privacy choices: /nama (name or pseudonym for consultants) and /hapus_data (issue 7)."""
 
 from __future__ import annotations
 
@@ -73,3 +73,24 @@ async def test_hapus_data_can_be_cancelled(
     async with db() as session:
         texts = list(await session.scalars(select(Message.text).where(Message.user_id == asn.id)))
     assert "pns boleh like postingan capres di ig?" in texts
+
+
+async def test_user_can_let_consultants_see_their_name(
+    standin: BotApiStandIn, bot: BotProcess, db: async_sessionmaker[AsyncSession]
+) -> None:
+    asn = FakeUser(803, first_name="Wayan")
+    await standin.send_text(asn, "/nama")
+    [question] = await standin.wait_for_sent(chat_id=asn.id)
+    assert question.callback_data == ["nama:tampilkan", "nama:samaran"]
+    await standin.press_button(asn, question, "nama:tampilkan")
+    [confirmed] = await standin.wait_for_sent(
+        lambda r: r.method == "editMessageText", chat_id=asn.id
+    )
+    assert "nama Telegram Anda" in (confirmed.plain_text or "")
+
+    await standin.send_text(asn, "sy dilaporkan ke bawaslu krn foto sama caleg, tolong dampingi")
+    [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)
+    assert "Wayan" in (card.plain_text or "")
+    async with db() as session:
+        user = await session.get(User, asn.id)
+    assert user is not None and user.share_name is True

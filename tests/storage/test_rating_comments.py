@@ -12,7 +12,6 @@ from bot.storage import (
     ClosedBy,
     EscalationReason,
     Ticket,
-    clear_rating_comment_requests,
     close_ticket,
     create_engine,
     get_ticket,
@@ -103,12 +102,6 @@ async def test_latest_request_wins_and_a_new_open_ticket_ends_the_wait(
     await open_ticket(session, user_id=7, reason=CASE, question="ada lagi")
     await session.commit()
     assert await pending_rating_comment(session, user_id=7, now=now, window=WINDOW) is None
-
-    assert await clear_rating_comment_requests(session, user_id=7) == 2
-    await session.commit()
-    for ticket_id in (first.id, second.id):
-        cleared = await get_ticket(session, ticket_id=ticket_id)
-        assert cleared is not None and cleared.comment_requested_at is None
 
 
 async def test_migration_0002_adds_the_column_to_existing_tickets(database_url: str) -> None:
