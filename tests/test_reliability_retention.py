@@ -49,10 +49,10 @@ async def test_the_job_deletes_only_what_is_older_than_the_retention_period(
 ) -> None:
     async with sessions() as session:
         for text, days in (("lama sekali", 31), ("baru", 29), ("kemarin", 1)):
-            row = await log_message(
+            message_id = await log_message(
                 session, chat_id=5, user_id=None, direction=MessageDirection.IN, text=text
             )
-            await _age(session, Message, Message.id == row.id, days)
+            await _age(session, Message, Message.id == message_id, days)
         for update_id, days in ((1, 10), (2, 0)):
             await mark_update_processed(session, update_id=update_id)
             await _age(session, ProcessedUpdate, ProcessedUpdate.update_id == update_id, days)

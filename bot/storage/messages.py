@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import execute_counting, insert_ignoring_conflicts
@@ -31,6 +32,31 @@ class Reading:
     action: str
 
 
+# The statements of the per-message hot path are built once, their values passed at execution:
+# SQLAlchemy then derives each cache key once, not on every message (see ``_sql``).
+_MESSAGES = cast(Table, Message.__table__)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_QUESTION = (
+    insert(_MESSAGES)
+    .values(
+        chat_id=bindparam("q_chat_id"),
+        user_id=bindparam("q_user_id"),
+        direction=MessageDirection.IN,
+        text=bindparam("q_text"),
+        kind=bindparam("q_kind"),
+        telegram_message_id=bindparam("q_telegram_message_id"),
+        ticket_id=(
+            select(Ticket.id)
+            .where(Ticket.user_id == bindparam("q_user_id"), Ticket.status != TicketStatus.SELESAI)
+            .limit(1)
+            .scalar_subquery()
+        ),
+    )
+    .returning(_MESSAGES.c.id, _MESSAGES.c.ticket_id)
+)
+_RECORD_READING = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("r_message_id"))
+
+
 async def log_message(
     session: AsyncSession,
     *,
@@ -45,24 +71,22 @@ async def log_message(
     confidence: float | None = None,
     action: str | None = None,
     ticket_id: int | None = None,
-) -> Message:
-    """Store one incoming or outgoing message."""
-    message = Message(
-        chat_id=chat_id,
-        user_id=user_id,
-        direction=MessageDirection(direction),
-        text=text,
-        kind=kind,
-        telegram_message_id=telegram_message_id,
-        staff_message_id=staff_message_id,
-        intent=intent,
-        confidence=confidence,
-        action=action,
-        ticket_id=ticket_id,
-    )
-    session.add(message)
-    await session.flush()
-    return message
+) -> int:
+    """Store one incoming or outgoing message; return its id."""
+    values = {
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "direction": MessageDirection(direction),
+        "text": text,
+        "kind": kind,
+        "telegram_message_id": telegram_message_id,
+        "staff_message_id": staff_message_id,
+        "intent": intent,
+        "confidence": confidence,
+        "action": action,
+        "ticket_id": ticket_id,
+    }
+    return (await session.execute(_INSERT_MESSAGE, values)).scalar_one()
 
 
 async def log_question(
@@ -75,26 +99,14 @@ async def log_question(
     telegram_message_id: int | None = None,
 ) -> LoggedQuestion:
     """Store a user's inbound message, filed under their open ticket if any, in one statement."""
-    open_ticket = (
-        select(Ticket.id)
-        .where(Ticket.user_id == user_id, Ticket.status != TicketStatus.SELESAI)
-        .limit(1)
-        .scalar_subquery()
-    )
-    statement = (
-        insert(Message)
-        .values(
-            chat_id=chat_id,
-            user_id=user_id,
-            direction=MessageDirection.IN,
-            text=text,
-            kind=kind,
-            telegram_message_id=telegram_message_id,
-            ticket_id=open_ticket,
-        )
-        .returning(Message.id, Message.ticket_id)
-    )
-    message_id, ticket_id = (await session.execute(statement)).one()
+    values = {
+        "q_chat_id": chat_id,
+        "q_user_id": user_id,
+        "q_text": text,
+        "q_kind": kind,
+        "q_telegram_message_id": telegram_message_id,
+    }
+    message_id, ticket_id = (await session.execute(_INSERT_QUESTION, values)).one()
     return LoggedQuestion(message_id=message_id, ticket_id=ticket_id)
 
 
@@ -144,12 +156,13 @@ async def record_reading(
     action: str,
 ) -> None:
     """Store the NLU intent, confidence and action on an already logged inbound message."""
-    statement = (
-        update(Message)
-        .where(Message.id == message_id)
-        .values(intent=intent, confidence=confidence, action=action)
-    )
-    await execute_counting(session, statement)
+    values = {
+        "r_message_id": message_id,
+        "intent": intent,
+        "confidence": confidence,
+        "action": action,
+    }
+    await session.execute(_RECORD_READING, values)
 
 
 async def store_reading(session: AsyncSession, reading: Reading) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import execute_counting, insert_ignoring_conflicts
@@ -15,6 +16,13 @@ from bot.storage.models import User
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PSEUDONYM_PREFIX = "ASN-"
 _PSEUDONYM_ATTEMPTS = 10
+
+
+_USERS = cast(Table, User.__table__)
+# Built once (see ``_sql``); the column order is that of ``register_user``'s fields.
+_REGISTERED_DETAILS = select(
+    _USERS.c.chat_id, _USERS.c.first_name, _USERS.c.username, _USERS.c.active
+).where(_USERS.c.telegram_user_id == bindparam("user_id"))
 
 
 def generate_pseudonym() -> str:
@@ -65,9 +73,7 @@ async def register_user(
     INSERT. Nothing is loaded into the session.
     """
     fields = {"chat_id": chat_id, "first_name": first_name, "username": username, "active": True}
-    columns = [getattr(User, field) for field in fields]
-    statement = select(*columns).where(User.telegram_user_id == user_id)
-    stored = (await session.execute(statement)).first()
+    stored = (await session.execute(_REGISTERED_DETAILS, {"user_id": user_id})).first()
     if stored is None:
         inserted = await insert_ignoring_conflicts(
             session, User, telegram_user_id=user_id, pseudonym=generate_pseudonym(), **fields

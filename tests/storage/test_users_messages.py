@@ -85,7 +85,7 @@ async def test_same_new_user_twice_at_once(
 
 async def test_log_message_and_feedback(session: AsyncSession, make_user: MakeUser) -> None:
     await make_user(7)
-    message = await log_message(
+    message_id = await log_message(
         session,
         chat_id=7,
         user_id=7,
@@ -96,14 +96,18 @@ async def test_log_message_and_feedback(session: AsyncSession, make_user: MakeUs
         action="answer",
         telegram_message_id=120,
     )
-    photo = await log_message(
+    photo_id = await log_message(
         session, chat_id=7, user_id=7, direction=MessageDirection.IN, text=None, kind="photo"
     )
     feedback = await record_feedback(
         session, user_id=7, intent="medsos_like_share", helpful=False, answer_message_id=121
     )
     await session.commit()
-    assert message.id != photo.id
+    assert message_id != photo_id
+    message, photo = (
+        await session.get_one(Message, message_id),
+        await session.get_one(Message, photo_id),
+    )
     assert message.direction is MessageDirection.IN
     assert message.confidence == pytest.approx(0.93)
     assert (photo.kind, photo.text) == ("photo", None)
@@ -137,7 +141,8 @@ async def test_retention_deletes_only_old_rows(session: AsyncSession, make_user:
     await make_user(7)
     now = utcnow()
     for age_days in (400, 200, 1):
-        message = await log_message(session, chat_id=7, user_id=7, direction="in", text="x")
+        message_id = await log_message(session, chat_id=7, user_id=7, direction="in", text="x")
+        message = await session.get_one(Message, message_id)
         message.created_at = now - timedelta(days=age_days)
     for update_id in (1, 2):
         await mark_update_processed(session, update_id=update_id)
@@ -157,10 +162,10 @@ async def test_timestamps_are_aware_utc_when_read_back(
     )
     await make_user(7)
     async with session_factory() as session:
-        message = await log_message(session, chat_id=7, user_id=7, direction="in", text="x")
+        message_id = await log_message(session, chat_id=7, user_id=7, direction="in", text="x")
+        message = await session.get_one(Message, message_id)
         message.created_at = jakarta
         await session.commit()
-        message_id = message.id
 
     async with session_factory() as session:
         if session.get_bind().dialect.name == "postgresql":
