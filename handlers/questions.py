@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
@@ -25,7 +26,7 @@ from handlers.replies import (
     send_to_user,
     topic_menu,
 )
-from handlers.staff_queue import relay_user_message, take_rating_comment
+from handlers.staff_queue import relay_user_message, take_rating_comment, thank_for_comment
 from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,15 @@ async def handle_text(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
     async with services.chat_locks.hold(message.chat_id):
-        if await take_rating_comment(context, message):
+        async with services.sessions() as session:  # one transaction: comment, or question
+            commented = await take_rating_comment(session, message)
+            logged = None if commented else await _log_inbound(session, message, text, "text")
+            await session.commit()
+        if commented is not None:
+            await thank_for_comment(context, message, commented)
             return
-        question, ticket = await log_inbound(context, message, text, "text")
+        assert logged is not None
+        question, ticket = logged
         if ticket is not None:
             await relay_user_message(context, ticket, message)
             return
@@ -60,20 +67,27 @@ async def log_inbound(
     context: AppContext, message: TelegramMessage, text: str | None, kind: str
 ) -> tuple[LoggedQuestion, Ticket | None]:
     """Log the user's message (before any slow work); return it and the user's open ticket."""
-    assert message.from_user is not None
     async with context.services.sessions() as session:
-        question = await log_question(
-            session,
-            chat_id=message.chat_id,
-            user_id=message.from_user.id,
-            text=text,
-            kind=kind,
-            telegram_message_id=message.message_id,
-        )
-        ticket = None
-        if question.ticket_id is not None:
-            ticket = await get_ticket(session, ticket_id=question.ticket_id)
+        logged = await _log_inbound(session, message, text, kind)
         await session.commit()
+    return logged
+
+
+async def _log_inbound(
+    session: AsyncSession, message: TelegramMessage, text: str | None, kind: str
+) -> tuple[LoggedQuestion, Ticket | None]:
+    assert message.from_user is not None
+    question = await log_question(
+        session,
+        chat_id=message.chat_id,
+        user_id=message.from_user.id,
+        text=text,
+        kind=kind,
+        telegram_message_id=message.message_id,
+    )
+    ticket = None
+    if question.ticket_id is not None:
+        ticket = await get_ticket(session, ticket_id=question.ticket_id)
     return question, ticket
 
 

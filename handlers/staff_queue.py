@@ -1,7 +1,8 @@
 """The LKBH consultants' queue: new ticket cards, relaying, staff actions and queue checks.
 
 The work is split over handlers/staff_*.py; this module is the queue's public face
-(``announce_ticket``, ``relay_user_message``, ``take_rating_comment``, ``build_handlers``,
+(``announce_ticket``, ``relay_user_message``, ``take_rating_comment``, ``thank_for_comment``,
+``build_handlers``,
 ``schedule_jobs``).
 """
 
@@ -30,7 +31,7 @@ from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant, release
 from handlers.staff_card import post_card, ticket_card_keyboard
 from handlers.staff_jobs import check_interval_seconds, check_queue
-from handlers.staff_rating import close_own_ticket, rate, take_rating_comment
+from handlers.staff_rating import close_own_ticket, rate, take_rating_comment, thank_for_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "relay_user_message",
     "schedule_jobs",
     "take_rating_comment",
+    "thank_for_comment",
     "ticket_card_keyboard",
 ]
 

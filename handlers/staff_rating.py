@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.error import BadRequest
@@ -22,6 +23,7 @@ from bot.storage import (
     request_rating_comment,
     store_rating_comment,
 )
+from bot.storage.models import Ticket
 from handlers.replies import send_to_user
 from handlers.staff_actions import finish_ticket
 
@@ -81,39 +83,42 @@ async def rate(update: Update, context: AppContext) -> None:
     )
 
 
-async def take_rating_comment(context: AppContext, message: TelegramMessage) -> bool:
-    """Keep the ASN's text as the comment on their rating, if one is awaited; else False.
+async def take_rating_comment(session: AsyncSession, message: TelegramMessage) -> Ticket | None:
+    """Keep the ASN's text as the comment on their rating, if one is awaited.
 
-    The one place that decides whether a text is a rating comment: such a text is stored,
-    logged and thanked for, and never reaches the NLU.
+    The one place that decides whether a text is a rating comment: such a text is stored and
+    logged in the caller's transaction, and the caller thanks for it (``thank_for_comment``)
+    instead of passing it to the NLU. Returns the commented ticket, or None.
     """
     user, text = message.from_user, message.text
     if user is None or not (text and text.strip()):
-        return False
-    async with context.services.sessions() as session:
-        ticket = await pending_rating_comment(
-            session, user_id=user.id, now=clock.now(), window=COMMENT_WINDOW
-        )
-        if ticket is None or not await store_rating_comment(
-            session, ticket_id=ticket.id, user_id=user.id, comment=text
-        ):
-            return False
-        await log_message(
-            session,
-            chat_id=message.chat_id,
-            user_id=user.id,
-            direction=MessageDirection.IN,
-            text=text,
-            telegram_message_id=message.message_id,
-            action="komentar",
-            ticket_id=ticket.id,
-        )
-        await session.commit()
+        return None
+    ticket = await pending_rating_comment(
+        session, user_id=user.id, now=clock.now(), window=COMMENT_WINDOW
+    )
+    if ticket is None or not await store_rating_comment(
+        session, ticket_id=ticket.id, user_id=user.id, comment=text
+    ):
+        return None
+    await log_message(
+        session,
+        chat_id=message.chat_id,
+        user_id=user.id,
+        direction=MessageDirection.IN,
+        text=text,
+        telegram_message_id=message.message_id,
+        action="komentar",
+        ticket_id=ticket.id,
+    )
+    return ticket
+
+
+async def thank_for_comment(context: AppContext, message: TelegramMessage, ticket: Ticket) -> None:
+    """Thank the ASN for a rating comment taken by ``take_rating_comment``."""
     await send_to_user(
         context,
         chat_id=message.chat_id,
-        user_id=user.id,
+        user_id=message.from_user.id if message.from_user else None,
         html=context.services.knowledge.message("rating_comment_thanks"),
         ticket_id=ticket.id,
     )
-    return True
