@@ -92,6 +92,7 @@ class MessageRateLimit:
         self.limit, self.window = limit, window
         self._sent: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
+        self._next_sweep = 0.0
 
     def check(self, user_id: int, now: float | None = None) -> Verdict:
         """Count one message of ``user_id`` (over-limit messages are not counted)."""
@@ -114,10 +115,15 @@ class MessageRateLimit:
         return len(self._sent)
 
     def forget_idle(self, now: float | None = None) -> None:
-        """Drop users whose window is empty (keeps memory bounded)."""
+        """Drop users whose window is empty (keeps memory bounded).
+
+        A sweep visits every tracked user, so it runs at most once per window: sweeping on
+        every message made each message cost more as the number of recent users grew.
+        """
         now = time.monotonic() if now is None else now
-        if len(self._sent) < 1_000:
+        if len(self._sent) < 1_000 or now < self._next_sweep:
             return
+        self._next_sweep = now + self.window
         for user_id in [u for u, s in self._sent.items() if not s or s[-1] <= now - self.window]:
             del self._sent[user_id]
             self._warned.discard(user_id)

@@ -46,3 +46,12 @@ def test_idle_users_are_forgotten() -> None:
         limit.check(user_id, now=0)
     limit.forget_idle(now=100)
     assert limit.tracked_users == 0
+
+
+def test_memory_stays_bounded_while_new_users_keep_arriving() -> None:
+    limit = MessageRateLimit(1, window=60)
+    for minute in range(10):
+        for user in range(1_500):
+            limit.check(minute * 10_000 + user, now=minute * 60 + user / 100)
+    # Idle users are swept once per window: at most this and the previous window's users stay.
+    assert limit.tracked_users <= 3_000
