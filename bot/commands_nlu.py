@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from bot.nlu.result import NluUnavailable
 from bot.nlu.training import TrainingFailed, train_model
@@ -28,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     evaluate = subparsers.add_parser("evaluate", help="evaluate the NLU on the held-out set")
     evaluate.add_argument("--no-fail", action="store_true", help="exit 0 even below the CI floors")
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="a directory of labelled questions in Rasa NLU YAML (default: the held-out set)",
+    )
     evaluate.set_defaults(func=_evaluate)
 
 
@@ -73,7 +80,9 @@ async def _evaluate(args: argparse.Namespace) -> int:
     from bot.evaluation import run_evaluation
 
     try:
-        return await run_evaluation(load_settings(), fail_below_targets=not args.no_fail)
+        return await run_evaluation(
+            load_settings(), data=args.data, fail_below_targets=not args.no_fail
+        )
     except NluUnavailable as error:
         print(f"NLU unavailable: {error}", file=sys.stderr)
         return 1
