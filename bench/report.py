@@ -100,7 +100,7 @@ def render(figures: BenchFigures) -> str:
             f" | {_p(burst.latencies, 0.99)} |",
         ]
     training = (
-        f"{figures.training_seconds:.1f} s (train_model(force=True) into a temp dir)"
+        f"{figures.training_seconds:.1f} s (full: empty model directory and Rasa cache)"
         if figures.training_seconds is not None
         else "not timed (--no-train); the cached model was used"
     )
