@@ -39,7 +39,7 @@ def test_gate_directions() -> None:
 
 
 def test_ci_enforces_every_target() -> None:
-    assert CI_FLOORS == {name: target for name, (_, target) in TARGETS.items()}
+    assert {name: target for name, (_, target) in TARGETS.items()} == CI_FLOORS
 
 
 def test_held_out_set_covers_every_intent() -> None:
