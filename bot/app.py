@@ -114,6 +114,19 @@ async def _close_services(application: Application) -> None:
         services.rasa.stop()
 
 
+def _use_uvloop() -> None:
+    """Run on uvloop where it is installed: the bot process spends less CPU per message.
+
+    python-telegram-bot takes the loop from the policy (``asyncio.get_event_loop``).
+    """
+    try:
+        import uvloop
+    except ImportError:  # Windows
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    logger.info("Event loop: uvloop %s", uvloop.__version__)
+
+
 def run_bot() -> int:
     settings = load_settings()
     telegram = settings.telegram
@@ -124,6 +137,7 @@ def run_bot() -> int:
         print("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET.", file=sys.stderr)
         return 2
     application = build_application(settings)
+    _use_uvloop()
     if telegram.webhook_url and telegram.webhook_secret and telegram.mode == "webhook":
         application.run_webhook(
             listen=telegram.webhook_listen,
