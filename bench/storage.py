@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,8 +32,7 @@ from bot.storage import (
 )
 from bot.storage.messages import Reading, log_question, store_reading
 from bot.storage.users import register_user
-
-COMMENT_WINDOW = timedelta(minutes=10)
+from handlers.staff_rating import COMMENT_WINDOW
 
 
 async def one_question(sessions: async_sessionmaker[AsyncSession], user_id: int) -> None:

@@ -25,10 +25,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "out_of_scope_rejection": (">=", 0.90),
     "wrong_answer_rate": ("<=", 0.02),
 }
-"""The product targets of the NLU issue."""
-
-CI_FLOORS: dict[str, float] = {name: target for name, (_, target) in TARGETS.items()}
-"""What CI enforces: every target of the NLU issue, on the whole held-out set."""
+"""The product targets of the NLU issue; ``evaluate`` (and so CI) fails below any of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +125,12 @@ async def run_evaluation(
     failed = False
     for name, value in figures.items():
         operator, target = TARGETS[name]
-        floor = CI_FLOORS[name]
+        failed |= not meets(name, value, target)
         status = "OK" if meets(name, value, target) else "BELOW TARGET"
-        gate = "" if floor == target else f"; CI floor {operator} {floor}"
-        failed |= not meets(name, value, floor)
-        print(f"{name}: {value:.3f} (target {operator} {target}{gate}) {status}")
+        print(f"{name}: {value:.3f} (target {operator} {target}) {status}")
     sys.stdout.flush()
     if failed:
-        print("FAILED: a figure is below what CI enforces", file=sys.stderr)
+        print("FAILED: a figure is below its target", file=sys.stderr)
     return 1 if failed and fail_below_targets else 0
 
 

@@ -23,7 +23,7 @@ echo "training data and domain are valid"
 step "knowledge base check"
 .venv/bin/python -m bot kb check
 
-step "NLU evaluation on the held-out set (fails below the CI floors: bot/evaluation.py)"
+step "NLU evaluation on the held-out set (fails below a target: bot/evaluation.py)"
 .venv/bin/python -m bot evaluate
 
 step "pytest"
