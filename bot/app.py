@@ -11,7 +11,9 @@ from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import HTTPXRequest
 
+from bot.http_transport import AiohttpTransport
 from bot.knowledge import load_knowledge_base
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import RasaProcess, RasaStartupError
@@ -37,6 +39,9 @@ To try the assistant without Telegram, use the offline console:  make chat
 """
 
 
+SEND_CONNECTIONS = 256  # python-telegram-bot's default pool for the bot's own requests
+
+
 def build_application(settings: Settings) -> Application:
     """Create the Application; resources are opened in post_init and closed in post_shutdown."""
     assert settings.telegram.token is not None
@@ -46,6 +51,8 @@ def build_application(settings: Settings) -> Application:
         .token(settings.telegram.token.get_secret_value())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .request(_telegram_request(SEND_CONNECTIONS))
+        .get_updates_request(_telegram_request(1))
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         .rate_limiter(
             AIORateLimiter(overall_max_rate=settings.telegram.max_sends_per_second, max_retries=3)
@@ -61,6 +68,12 @@ def build_application(settings: Settings) -> Application:
     assert application.job_queue is not None
     schedule_all_jobs(application.job_queue, settings)
     return application
+
+
+def _telegram_request(connections: int) -> HTTPXRequest:
+    """PTB's own httpx request object (timeouts and errors as usual), with aiohttp I/O."""
+    transport = AiohttpTransport(max_connections=connections)
+    return HTTPXRequest(connection_pool_size=connections, httpx_kwargs={"transport": transport})
 
 
 def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, None]]:

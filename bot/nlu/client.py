@@ -7,6 +7,7 @@ from types import TracebackType
 
 import httpx
 
+from bot.http_transport import AiohttpTransport
 from bot.nlu.result import NluResult, NluUnavailable
 from bot.settings import RasaSettings
 
@@ -14,7 +15,10 @@ logger = logging.getLogger(__name__)
 
 
 class NluClient:
-    """One long-lived ``httpx.AsyncClient`` to a Rasa server; create once, close on shutdown."""
+    """One long-lived ``httpx.AsyncClient`` to a Rasa server; create once, close on shutdown.
+
+    Its I/O goes through ``AiohttpTransport`` unless a ``transport`` is given.
+    """
 
     def __init__(
         self,
@@ -33,7 +37,7 @@ class NluClient:
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            transport=transport,
+            transport=transport or AiohttpTransport(max_connections=max_connections),
         )
 
     @classmethod
