@@ -1,4 +1,4 @@
-"""Free-text questions and other messages from the ASN: log first, then read and reply.
+"""Free-text questions and other messages from the ASN: log (while Rasa reads), then reply.
 
 A user with an open ticket talks to the consultant: their messages are relayed, never answered
 by the bot.
@@ -6,7 +6,9 @@ by the bot.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message as TelegramMessage
@@ -15,6 +17,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.intents import Action
 from bot.nlu.result import NluUnavailable
+from bot.nlu.understanding import Reading as Understood
 from bot.services import AppContext
 from bot.storage import EscalationReason, Ticket, get_ticket
 from bot.storage.messages import LoggedQuestion, Reading, log_question
@@ -35,24 +38,36 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 async def handle_text(update: Update, context: AppContext) -> None:
-    """Read a question and answer, clarify, fall back or hand it to a consultant."""
+    """Read a question and answer, clarify, fall back or hand it to a consultant.
+
+    The question is logged in one transaction while Rasa reads it: the parse starts first and
+    overlaps the database work (the reply waits for both). A message that turns out to be a
+    rating comment or part of an open ticket cancels the parse.
+    """
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
     async with services.chat_locks.hold(message.chat_id):
-        async with services.sessions() as session:  # one transaction: comment, or question
-            commented = await take_rating_comment(session, message)
-            logged = None if commented else await _log_inbound(session, message, text, "text")
-            await session.commit()
+        reading = asyncio.ensure_future(services.understanding.read(text)) if text.strip() else None
+        try:
+            async with services.sessions() as session:  # one transaction: comment, or question
+                commented = await take_rating_comment(session, message)
+                logged = None if commented else await _log_inbound(session, message, text, "text")
+                await session.commit()
+        except BaseException:
+            _discard(reading)
+            raise
         if commented is not None:
+            _discard(reading)
             await thank_for_comment(context, message, commented)
             return
         assert logged is not None
         question, ticket = logged
         if ticket is not None:
+            _discard(reading)
             await relay_user_message(context, ticket, message)
             return
-        if not text.strip():
+        if reading is None:
             await send_to_user(
                 context,
                 chat_id=message.chat_id,
@@ -60,7 +75,15 @@ async def handle_text(update: Update, context: AppContext) -> None:
                 html=services.knowledge.message("empty_message"),
             )
             return
-        await _respond(context, message.chat_id, user.id, text, question.message_id)
+        await _respond(context, message.chat_id, user.id, text, question.message_id, reading)
+
+
+def _discard(reading: asyncio.Future[Understood] | None) -> None:
+    """Cancel a parse whose answer is no longer wanted (and silence its outcome)."""
+    if reading is None:
+        return
+    reading.cancel()
+    reading.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 async def log_inbound(
@@ -92,11 +115,16 @@ async def _log_inbound(
 
 
 async def _respond(
-    context: AppContext, chat_id: int, user_id: int, text: str, inbound_id: int
+    context: AppContext,
+    chat_id: int,
+    user_id: int,
+    text: str,
+    inbound_id: int,
+    reading_task: Awaitable[Understood],
 ) -> None:
     services = context.services
     try:
-        understood = await services.understanding.read(text)
+        understood = await reading_task
     except NluUnavailable:
         logger.warning("NLU unavailable; escalating the question")
         await escalate(
