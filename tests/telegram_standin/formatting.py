@@ -20,6 +20,7 @@ _ENTITY_TYPES = {
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([a-zA-Z]+));")
 _NAME_TOKEN_RE = re.compile(r"[A-Za-z0-9.\-]*")
+_PLAIN_RUN_RE = re.compile(r"[^<&]+")
 
 
 @dataclass
@@ -77,9 +78,14 @@ class _HtmlParser:
             if text[i] == "&" and (decoded := _decode_entity(text, i)) is not None:
                 self.emit(decoded[0])
                 i = decoded[1]
-            elif text[i] != "<":
-                self.emit(text[i])
+            elif text[i] == "&":  # not a character reference: a literal ampersand
+                self.emit("&")
                 i += 1
+            elif text[i] != "<":  # a run of plain text up to the next tag or reference
+                run = _PLAIN_RUN_RE.match(text, i)
+                assert run is not None
+                self.emit(run.group())
+                i = run.end()
             elif text.startswith("</", i):
                 i = self.end_tag(i)
             else:
