@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +13,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.knowledge import KnowledgeBase
 from bot.nlu.rasa_server import RasaProcess
-from bot.nlu.understanding import Understanding
+from bot.nlu.understanding import Reading, Understanding
 from bot.settings import Settings
 
 
@@ -58,8 +58,41 @@ class BotData:
 
 
 class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """Callback context with typed access to the services."""
+    """Callback context with typed access to the services.
+
+    python-telegram-bot builds one context per update and hands it to every handler of it, so
+    a reading started by the update gate reaches the question handler (``take_reading``).
+    """
+
+    _early_reading: asyncio.Future[Reading] | None = None
 
     @property
     def services(self) -> Services:
         return self.bot_data.services
+
+    def read_early(self, text: str) -> None:
+        """Start reading a question now, so Rasa works while the update's database work runs."""
+        self._early_reading = asyncio.ensure_future(self.services.understanding.read(text))
+        self._early_reading.add_done_callback(_retrieve_outcome)
+
+    def take_reading(self, text: str) -> asyncio.Future[Reading]:
+        """The reading started early for this update, or a new one."""
+        reading, self._early_reading = self._early_reading, None
+        if reading is None:
+            reading = asyncio.ensure_future(self.services.understanding.read(text))
+            reading.add_done_callback(_retrieve_outcome)
+        return reading
+
+    def drop_reading(self, reading: Awaitable[Reading] | None = None) -> None:
+        """Cancel a reading no longer wanted (by default the early one, if any)."""
+        target = reading if reading is not None else self._early_reading
+        if target is self._early_reading:
+            self._early_reading = None
+        if isinstance(target, asyncio.Future):
+            target.cancel()
+
+
+def _retrieve_outcome(reading: asyncio.Future[Reading]) -> None:
+    """Mark a reading's failure as seen: whoever awaits it handles it; nobody else logs it."""
+    if not reading.cancelled():
+        reading.exception()

@@ -6,7 +6,6 @@ by the bot.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 
@@ -40,31 +39,32 @@ PRIVATE = filters.ChatType.PRIVATE
 async def handle_text(update: Update, context: AppContext) -> None:
     """Read a question and answer, clarify, fall back or hand it to a consultant.
 
-    The question is logged in one transaction while Rasa reads it: the parse starts first and
-    overlaps the database work (the reply waits for both). A message that turns out to be a
-    rating comment or part of an open ticket cancels the parse.
+    The question is logged in one transaction while Rasa reads it: the parse, started by the
+    update gate (``AppContext.read_early``) or here, overlaps the database work, and the reply
+    waits for both. A message that turns out to be a rating comment or part of an open ticket
+    cancels the parse.
     """
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
     async with services.chat_locks.hold(message.chat_id):
-        reading = asyncio.ensure_future(services.understanding.read(text)) if text.strip() else None
+        reading = context.take_reading(text) if text.strip() else None
         try:
             async with services.sessions() as session:  # one transaction: comment, or question
                 commented = await take_rating_comment(session, message)
                 logged = None if commented else await _log_inbound(session, message, text, "text")
                 await session.commit()
         except BaseException:
-            _discard(reading)
+            context.drop_reading(reading)
             raise
         if commented is not None:
-            _discard(reading)
+            context.drop_reading(reading)
             await thank_for_comment(context, message, commented)
             return
         assert logged is not None
         question, ticket = logged
         if ticket is not None:
-            _discard(reading)
+            context.drop_reading(reading)
             await relay_user_message(context, ticket, message)
             return
         if reading is None:
@@ -76,14 +76,6 @@ async def handle_text(update: Update, context: AppContext) -> None:
             )
             return
         await _respond(context, message.chat_id, user.id, text, question.message_id, reading)
-
-
-def _discard(reading: asyncio.Future[Understood] | None) -> None:
-    """Cancel a parse whose answer is no longer wanted (and silence its outcome)."""
-    if reading is None:
-        return
-    reading.cancel()
-    reading.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 async def log_inbound(

@@ -110,6 +110,12 @@ class MessageRateLimit:
         self._warned.add(user_id)
         return Verdict.FIRST_EXCESS
 
+    def admits(self, user_id: int, now: float | None = None) -> bool:
+        """Whether a message of ``user_id`` now would be allowed; counts nothing."""
+        now = time.monotonic() if now is None else now
+        stamps = self._sent.get(user_id, ())
+        return sum(1 for stamp in stamps if stamp > now - self.window) < self.limit
+
     @property
     def tracked_users(self) -> int:
         return len(self._sent)
@@ -136,6 +142,12 @@ def kind_of(message: Message) -> str:
     return next((kind for kind in _MEDIA_KINDS if getattr(message, kind, None)), "other")
 
 
+def _is_question(message: Message) -> bool:
+    """A text that is not a command: what the question handler will read."""
+    text = message.text
+    return bool(text and text.strip() and not text.startswith("/"))
+
+
 def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
     limiter = MessageRateLimit(settings.abuse.messages_per_minute)
     exempt = frozenset(settings.staff.consultant_ids)
@@ -151,6 +163,9 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
             raise ApplicationHandlerStop
         limited = private and message is not None and user is not None and user.id not in exempt
         verdict: Verdict | None = None if limited else Verdict.ALLOW
+        question = message.text if limited and message and _is_question(message) else None
+        if question and user is not None and limiter.admits(user.id):
+            context.read_early(question)
 
         async def record(session: AsyncSession) -> bool:
             nonlocal verdict
@@ -182,6 +197,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
         try:
             first_time = await with_db_retry(context.services.sessions, record)
         except DatabaseUnavailable:
+            context.drop_reading()
             logger.exception("Update %s not processed: database unavailable", update.update_id)
             if private and chat is not None:
                 await context.bot.send_message(
@@ -191,6 +207,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
                 )
             raise ApplicationHandlerStop from None
         if not first_time:
+            context.drop_reading()
             logger.info("Update %s was already processed; ignored", update.update_id)
             raise ApplicationHandlerStop
         if message is not None and message.forward_origin is not None:
@@ -198,6 +215,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
                 "Update %s: forwarded message, treated as the user's question", update.update_id
             )
         if verdict is not None and verdict is not Verdict.ALLOW:
+            context.drop_reading()
             await _refuse(context, message, verdict)
 
     return register_update

@@ -55,3 +55,15 @@ def test_memory_stays_bounded_while_new_users_keep_arriving() -> None:
             limit.check(minute * 10_000 + user, now=minute * 60 + user / 100)
     # Idle users are swept once per window: at most this and the previous window's users stay.
     assert limit.tracked_users <= 3_000
+
+
+def test_admits_tells_without_counting() -> None:
+    limiter = MessageRateLimit(limit=2, window=60.0)
+    assert limiter.admits(7, now=0.0)
+    assert limiter.admits(7, now=0.0)  # asking twice counted nothing
+    assert limiter.check(7, now=1.0) is Verdict.ALLOW
+    assert limiter.check(7, now=2.0) is Verdict.ALLOW
+    assert not limiter.admits(7, now=3.0)
+    assert limiter.check(7, now=3.0) is Verdict.FIRST_EXCESS
+    assert limiter.admits(7, now=61.5)  # the first message left the window
+    assert limiter.admits(8, now=3.0)  # other users are unaffected
