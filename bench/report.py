@@ -18,6 +18,7 @@ class BenchFigures:
     mix_cached: LoadResult | None = None
     mix_uncached: LoadResult | None = None
     mix_uncached_note: str = ""
+    nlu_mix_cached: LoadResult | None = None
     burst: BurstResult | None = None
     burst_peak_rate: int = 0
     burst_rejected_429: int = 0
@@ -84,6 +85,16 @@ def render(figures: BenchFigures) -> str:
             f"| {label} | {mix.concurrency} | {mix.throughput:.1f} | {_ms(mix.p50)}"
             f" | {_ms(mix.p99)} | {mix.throughput / raw_top.throughput:.2f}× |"
         )
+    nlu_mix = figures.nlu_mix_cached
+    if nlu_mix is not None and raw_top is not None:
+        lines += [
+            "",
+            "The NLU step alone (the bot's `Understanding.read`: parse cache, then Rasa on a miss;"
+            " no webhook, database or reply) on the same mix:"
+            f" {nlu_mix.throughput:.0f} questions/s at c={nlu_mix.concurrency},"
+            f" {nlu_mix.throughput / raw_top.throughput:.1f}× raw parse,"
+            f" p50 {_ms(nlu_mix.p50)} ms.",
+        ]
     burst = figures.burst
     if burst is not None:
         lines += [

@@ -29,7 +29,8 @@ from bench.report import BenchFigures, render
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.training import train_model
-from bot.settings import REPO_ROOT
+from bot.nlu.understanding import Understanding
+from bot.settings import REPO_ROOT, PolicySettings
 from tests.e2e.bot_process import TOKEN
 from tests.telegram_standin import BotApiStandIn
 
@@ -116,6 +117,18 @@ async def _measure_raw(rasa: RasaProcess, options: BenchOptions, figures: BenchF
             logger.info(
                 "raw c=%d: %.1f req/s, p50 %.1f ms", level, result.throughput, result.p50 * 1000
             )
+        understanding = Understanding(client, PolicySettings())
+
+        async def read(question: str, user_id: int) -> float:
+            started = time.perf_counter()
+            await understanding.read(question)
+            return time.perf_counter() - started
+
+        top = max(options.levels)
+        figures.nlu_mix_cached = await closed_loop(
+            read, mixed_questions(), _users, concurrency=top, seconds=options.seconds
+        )
+        logger.info("NLU step on the mix, cache on: %.0f/s", figures.nlu_mix_cached.throughput)
 
 
 async def _measure_bot(
