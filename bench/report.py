@@ -19,6 +19,9 @@ class BenchFigures:
     mix_uncached: LoadResult | None = None
     mix_uncached_note: str = ""
     nlu_mix_cached: LoadResult | None = None
+    raw_rasa_cpu_ms: float = float("nan")  # Rasa CPU per parse, raw, top concurrency
+    bot_cpu_ms: float = float("nan")  # bot CPU per message, bot path, top concurrency
+    bot_rasa_cpu_ms: float = float("nan")  # Rasa CPU per message, bot path, top concurrency
     burst: BurstResult | None = None
     burst_peak_rate: int = 0
     burst_rejected_429: int = 0
@@ -93,7 +96,7 @@ def render(figures: BenchFigures) -> str:
             " no webhook, database or reply) on the same mix:"
             f" {nlu_mix.throughput:.0f} questions/s at c={nlu_mix.concurrency},"
             f" {nlu_mix.throughput / raw_top.throughput:.1f}× raw parse,"
-            f" p50 {_ms(nlu_mix.p50)} ms.",
+            f" p50 {nlu_mix.p50 * 1000:.2f} ms, p99 {_ms(nlu_mix.p99)} ms.",
         ]
     burst = figures.burst
     if burst is not None:
@@ -125,6 +128,9 @@ def render(figures: BenchFigures) -> str:
         f"| Rasa process peak memory (VmHWM) | {figures.rasa_memory_mb:.0f} MB |",
         f"| Training time | {training} |",
         f"| Rasa ready time (start → /status has a model) | {figures.rasa_ready_seconds:.1f} s |",
+        f"| CPU per parse, raw (Rasa), c={top} | {figures.raw_rasa_cpu_ms:.2f} ms |",
+        f"| CPU per message, bot path (bot / Rasa), c={top}"
+        f" | {figures.bot_cpu_ms:.2f} / {figures.bot_rasa_cpu_ms:.2f} ms |",
         "",
         "## Targets",
         "",

@@ -20,10 +20,11 @@ from bench.botside import (
     ReplyWatch,
     bot_environment,
     bot_pid,
+    cpu_seconds,
     peak_memory_mb,
     start_bot,
 )
-from bench.load import closed_loop, open_loop_burst
+from bench.load import LoadResult, closed_loop, open_loop_burst
 from bench.questions import mixed_questions, unique_questions
 from bench.report import BenchFigures, render
 from bot.nlu.client import NluClient
@@ -31,7 +32,7 @@ from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.training import train_model
 from bot.nlu.understanding import Understanding
 from bot.settings import REPO_ROOT, PolicySettings
-from tests.e2e.bot_process import TOKEN
+from tests.e2e.bot_process import TOKEN, BotProcess
 from tests.telegram_standin import BotApiStandIn
 
 logger = logging.getLogger(__name__)
@@ -110,9 +111,12 @@ async def _measure_raw(rasa: RasaProcess, options: BenchOptions, figures: BenchF
             parse, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
         )
         for level in options.levels:
+            rasa_cpu = cpu_seconds(rasa.pid)
             result = await closed_loop(
                 parse, _questions, _users, concurrency=level, seconds=options.seconds
             )
+            if level == max(options.levels):
+                figures.raw_rasa_cpu_ms = _per_message(cpu_seconds(rasa.pid) - rasa_cpu, result)
             figures.raw[level] = result
             logger.info(
                 "raw c=%d: %.1f req/s, p50 %.1f ms", level, result.throughput, result.p50 * 1000
@@ -144,11 +148,17 @@ async def _measure_bot(
         memory: list[float] = []
         try:
             env = bot_environment(rasa, database_url, workdir, send_limit=False)
-            async with _running_bot(load, env, workdir / "bot-cache.log", memory):
+            async with _running_bot(load, env, workdir / "bot-cache.log", memory) as bot:
                 for level in options.levels:
+                    bot_cpu, rasa_cpu = cpu_seconds(bot_pid(bot)), cpu_seconds(rasa.pid)
                     result = await closed_loop(
                         load.ask, _questions, _users, concurrency=level, seconds=options.seconds
                     )
+                    if level == top:
+                        bot_cpu = cpu_seconds(bot_pid(bot)) - bot_cpu
+                        figures.bot_cpu_ms = _per_message(bot_cpu, result)
+                        rasa_cpu = cpu_seconds(rasa.pid) - rasa_cpu
+                        figures.bot_rasa_cpu_ms = _per_message(rasa_cpu, result)
                     figures.bot[level] = result
                     logger.info(
                         "bot c=%d: %.1f msg/s, p50 %.1f ms",
@@ -185,15 +195,20 @@ async def _measure_bot(
             await watch.stop()
 
 
+def _per_message(cpu: float, result: LoadResult) -> float:
+    """Milliseconds of CPU per completed request."""
+    return 1000 * cpu / result.completed if result.completed else float("nan")
+
+
 @asynccontextmanager
 async def _running_bot(
     load: BotUnderLoad, env: dict[str, str], log_path: Path, memory: list[float]
-) -> AsyncIterator[None]:
-    """Start a bot, warm it up, yield, record its peak memory, stop it."""
+) -> AsyncIterator[BotProcess]:
+    """Start a bot, warm it up, yield it, record its peak memory, stop it."""
     bot = await start_bot(load.standin, env, log_path)
     try:
         await _warm_up(load)
-        yield
+        yield bot
         memory.append(peak_memory_mb(bot_pid(bot)))
     finally:
         bot.stop()
