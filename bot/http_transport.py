@@ -1,10 +1,10 @@
 """An httpx transport that does its I/O with aiohttp.
 
 The bot speaks httpx — python-telegram-bot's ``HTTPXRequest`` to Telegram, ``NluClient`` to
-Rasa — but httpx's own connection layer (httpcore on anyio) cost about 0.9 ms of CPU per
-request on the bench machine, against 0.14 ms for httpx's client layer and 0.12 ms for an
-aiohttp request: with two requests per question that was a fifth of the bot's CPU per message.
-This transport keeps httpx's API, timeouts and exceptions and hands the wire to aiohttp.
+Rasa — but with httpx's own connection layer (httpcore on anyio) a POST cost about 0.95 ms of
+CPU on the bench machine, and 0.43 ms through this transport (``python -m bench.http``); the
+bot makes two per question. This transport keeps httpx's API, timeouts and exceptions and
+hands the wire to aiohttp.
 
 Bodies are read whole (the bot's requests and responses are small JSON documents and files
 PTB reads into memory anyway). Proxies are not supported: a proxied client uses httpx's own
