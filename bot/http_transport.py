@@ -13,13 +13,20 @@ transport.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import aiohttp
+import certifi
 import httpx
 
 DEFAULT_KEEPALIVE_SECONDS = 15.0
+
+
+def verifying_tls_context() -> ssl.SSLContext:
+    """Certificates checked against certifi's bundle, as httpx's own transport does."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -41,7 +48,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _open_session(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
-            limit=self._max_connections, keepalive_timeout=self._keepalive_seconds
+            limit=self._max_connections,
+            keepalive_timeout=self._keepalive_seconds,
+            ssl=verifying_tls_context(),
         )
         # httpx keeps the cookies, follows redirects and decodes bodies itself.
         return aiohttp.ClientSession(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import ssl
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,7 +15,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.http_transport import AiohttpTransport
+from bot.http_transport import AiohttpTransport, verifying_tls_context
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import free_port
 from bot.nlu.result import NluUnavailable
@@ -123,6 +124,12 @@ async def test_the_transport_works_again_after_it_was_closed(server: str) -> Non
     for _ in range(2):
         async with httpx.AsyncClient(base_url=server, transport=transport) as client:
             assert (await client.get("/echo")).status_code == 200
+
+
+def test_tls_is_verified_against_the_same_bundle_as_httpx() -> None:
+    context = verifying_tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 100  # a full root store, not an empty one
 
 
 async def test_nlu_client_uses_it_and_reports_rasa_down_as_unavailable() -> None:
