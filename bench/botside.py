@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -120,11 +121,7 @@ def peak_memory_mb(pid: int | None) -> float:
     if pid is None:
         return float("nan")
     total_kb = 0
-    for each in [pid, *_children(pid)]:
-        try:
-            status = Path(f"/proc/{each}/status").read_text()
-        except OSError:
-            continue
+    for status in _proc_files(pid, "status"):
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
                 total_kb += int(line.split()[1])
@@ -136,13 +133,19 @@ def cpu_seconds(pid: int | None) -> float:
     if pid is None:
         return float("nan")
     ticks = 0
-    for each in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for stat in _proc_files(pid, "stat"):
+        fields = stat.rsplit(")", 1)[1].split()
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_files(pid: int, name: str) -> Iterator[str]:
+    """``/proc/<pid>/<name>`` of a process and of each live child (those gone are skipped)."""
+    for each in [pid, *_children(pid)]:
+        try:
+            yield Path(f"/proc/{each}/{name}").read_text()
+        except OSError:
+            continue
 
 
 def _children(pid: int) -> list[int]:

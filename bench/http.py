@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -64,13 +65,14 @@ async def run(requests: int) -> list[str]:
     try:
         await _wait_listening(url)
         lines = ["| transport | CPU ms per request (two rounds) |", "|---|---:|"]
-        rounds: dict[str, list[float]] = {"httpx's own (httpcore)": [], "AiohttpTransport": []}
+        transports: dict[str, Callable[[], httpx.AsyncBaseTransport | None]] = {
+            "httpx's own (httpcore)": lambda: None,
+            "AiohttpTransport": AiohttpTransport,
+        }
+        rounds: dict[str, list[float]] = {name: [] for name in transports}
         for _ in range(2):
-            rounds["httpx's own (httpcore)"].append(await cpu_per_request(url, None, requests))
-            aiohttp_transport = AiohttpTransport()
-            rounds["AiohttpTransport"].append(
-                await cpu_per_request(url, aiohttp_transport, requests)
-            )
+            for name, transport in transports.items():
+                rounds[name].append(await cpu_per_request(url, transport(), requests))
         for name, values in rounds.items():
             lines.append(f"| {name} | {' / '.join(f'{value:.2f}' for value in values)} |")
         return lines

@@ -111,7 +111,7 @@ async def classify_all(understanding: Understanding, pairs: list[tuple[str, str]
 async def run_evaluation(
     settings: Settings, *, data: Path | None = None, fail_below_targets: bool = True
 ) -> int:
-    """Classify a labelled set (the held-out set unless ``data``), report, check the floors."""
+    """Classify a labelled set (the held-out set unless ``data``), report, check the targets."""
     pairs = load_held_out(data or HELD_OUT_DIR)
     async with nlu_client(settings) as client:
         outcomes = await classify_all(Understanding(client, settings.policy), pairs)

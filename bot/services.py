@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,13 +83,12 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             reading.add_done_callback(_retrieve_outcome)
         return reading
 
-    def drop_reading(self, reading: Awaitable[Reading] | None = None) -> None:
+    def drop_reading(self, reading: asyncio.Future[Reading] | None = None) -> None:
         """Cancel a reading no longer wanted (by default the early one, if any)."""
-        target = reading if reading is not None else self._early_reading
-        if target is self._early_reading:
-            self._early_reading = None
-        if isinstance(target, asyncio.Future):
-            target.cancel()
+        if reading is None:
+            reading, self._early_reading = self._early_reading, None
+        if reading is not None:
+            reading.cancel()
 
 
 def _retrieve_outcome(reading: asyncio.Future[Reading]) -> None:

@@ -36,7 +36,12 @@ def normalize_database_url(url: str) -> URL:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create the application's engine; SQLite connections get WAL, busy_timeout, foreign keys."""
+    """Create the application's engine; SQLite connections get WAL, busy_timeout, foreign keys.
+
+    SQLite gets one connection: SQLite takes one writer at a time, and concurrent writers on
+    several connections slept in its busy handler (seconds at the 99th percentile under load)
+    instead of queueing in order for the connection.
+    """
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() != "sqlite":
         return _create_async_engine(parsed, pool_pre_ping=True)
