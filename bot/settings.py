@@ -49,9 +49,9 @@ class PolicySettings(_Section):
     """Thresholds of ``bot.nlu.policy.decide``; documented in config.yml ``policy:``."""
 
     agreed_confidence: float = 0.3
-    answer_confidence: float = 0.8
+    answer_confidence: float = 0.5
     escalate_confidence: float = 0.4
-    fallback_confidence: float = 0.4
+    fallback_confidence: float = 0.3
     case_neighbour_score: float = 0.1
     min_margin: float = 0.05
     min_similarity: float = 0.2
