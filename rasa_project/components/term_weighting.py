@@ -28,7 +28,8 @@ def weigh(counts: sp.spmatrix, idf: np.ndarray) -> sp.csr_matrix:
     matrix = sp.csr_matrix(counts, dtype=np.float64, copy=True)
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
-    matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0.0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+    data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=matrix.shape[0]))
+    data /= norms[rows]  # a row with any entry has a positive norm
+    return sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
