@@ -1,8 +1,8 @@
 """TF-IDF weighting of the count features, fitted on the training data.
 
 Rasa's count vectors give raw counts. With raw counts a short message has few, small features,
-so the classifier's intercepts decide it: "masa tenang berapa hari" went to di_luar_topik at
-0.99 because the out-of-scope class had learned the largest intercept. Sublinear TF-IDF with
+so the classifier's intercepts decide it: "pppk jadi relawan capres" went to di_luar_topik, the
+class that had learned the largest intercept. Sublinear TF-IDF with
 unit-length rows (scikit-learn's ``TfidfTransformer(sublinear_tf=True)``) gives every message
 the same weight and lets rare, telling words count more than common ones (README, "NLU").
 """
