@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.intents import TOPIC_INTENTS, Action
 from bot.knowledge import KnowledgeBase, render_answer
@@ -24,7 +23,6 @@ logger = logging.getLogger(__name__)
 CONSULTANT_BUTTON = "Tanya konsultan LKBH"
 SEND_ATTEMPTS = 3
 SEND_BACKOFF_SECONDS = 0.5
-FLOOD_WAIT_LIMIT_SECONDS = 300.0
 
 
 async def send_to_user(
@@ -88,35 +86,18 @@ async def _store(
 async def _send_with_retry(
     context: AppContext, chat_id: int, html: str, markup: InlineKeyboardMarkup | None
 ) -> Message:
-    """Send, retrying network errors with backoff, and flood control for as long as it lasts.
-
-    The AIORateLimiter keeps sends under Telegram's limit and retries a 429 a few times; in a
-    long burst a reply can meet 429 more often than that, and it must wait, not be dropped
-    (up to ``FLOOD_WAIT_LIMIT_SECONDS`` in all).
-    """
-    network_failures, flood_waited = 0, 0.0
-    while True:
+    """Send, retrying network errors with backoff (429 is retried by the AIORateLimiter)."""
+    for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await context.bot.send_message(
                 chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
             )
-        except RetryAfter as error:
-            delay = _seconds(error.retry_after)
-            if flood_waited + delay > FLOOD_WAIT_LIMIT_SECONDS:
-                raise
-            logger.warning("Flood control on chat %s; sending again in %.0f s", chat_id, delay)
-            flood_waited += delay
-            await asyncio.sleep(delay)
         except NetworkError as error:
-            network_failures += 1
-            if isinstance(error, BadRequest) or network_failures == SEND_ATTEMPTS:
+            if isinstance(error, BadRequest) or attempt == SEND_ATTEMPTS:
                 raise
             logger.warning("Sending to chat %s failed (%s); retrying", chat_id, error)
-            await asyncio.sleep(SEND_BACKOFF_SECONDS * 2 ** (network_failures - 1))
-
-
-def _seconds(delay: float | timedelta) -> float:
-    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+            await asyncio.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
 
 
 def answer_keyboard(intent: str) -> InlineKeyboardMarkup:
