@@ -46,3 +46,33 @@ def test_tfidf_weighting_matches_scikit_learn_and_ignores_unseen_rows() -> None:
         """
     )
     assert output == "ok 16"
+
+
+def test_scope_gate_measures_nearest_examples_like_a_plain_cosine() -> None:
+    output = run_in_rasa_env(
+        """
+        import numpy as np
+        from sklearn.metrics.pairwise import cosine_similarity
+        from components.scope_gate import ScopeGate
+
+        examples = [
+            {"text": "bolehkah pns ikut kampanye", "intent": "kampanye"},
+            {"text": "asn hadir kampanye akbar", "intent": "kampanye"},
+            {"text": "like postingan capres di ig", "intent": "media_sosial"},
+            {"text": "share video paslon di grup wa", "intent": "media_sosial"},
+            {"text": "kapan gaji ke-13 cair", "intent": "di_luar_topik"},
+        ]
+        gate = ScopeGate({"neighbours": 3}, None, None, examples)
+        for text in ["pns boleh kampanye?", "like foto capres", "xyzq qwv"]:
+            scope = gate.measure(text)
+            query = gate._vectorizer.transform([text])
+            plain = cosine_similarity(query, gate._postings.T).ravel()
+            assert abs(scope["similarity"] - round(float(plain.max()), 4)) < 1e-9, (text, scope)
+            print(text, scope["neighbour_intent"], scope["similarity"] > 0)
+        """
+    )
+    assert output.splitlines() == [
+        "pns boleh kampanye? kampanye True",
+        "like foto capres media_sosial True",
+        "xyzq qwv None False",
+    ]
