@@ -51,7 +51,7 @@ def test_tfidf_weighting_matches_scikit_learn_and_ignores_unseen_rows() -> None:
 def test_scope_gate_measures_nearest_examples_like_a_plain_cosine() -> None:
     output = run_in_rasa_env(
         """
-        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.metrics.pairwise import cosine_similarity
         from components.scope_gate import ScopeGate
 
@@ -63,10 +63,12 @@ def test_scope_gate_measures_nearest_examples_like_a_plain_cosine() -> None:
             {"text": "kapan gaji ke-13 cair", "intent": "di_luar_topik"},
         ]
         gate = ScopeGate({"neighbours": 3}, None, None, examples)
+        texts = [example["text"] for example in examples]
+        reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+        trained = reference.fit_transform(texts)
         for text in ["pns boleh kampanye?", "like foto capres", "xyzq qwv"]:
             scope = gate.measure(text)
-            query = gate._vectorizer.transform([text])
-            plain = cosine_similarity(query, gate._postings.T).ravel()
+            plain = cosine_similarity(reference.transform([text]), trained).ravel()
             assert abs(scope["similarity"] - round(float(plain.max()), 4)) < 1e-9, (text, scope)
             print(text, scope["neighbour_intent"], scope["similarity"] > 0)
         """
