@@ -23,6 +23,7 @@ from bot.services import AppContext, BotData, Services
 from bot.settings import Settings, load_settings
 from bot.storage import create_engine, create_session_factory, default_database_url
 from bot.storage.migrate import upgrade_database_async
+from bot.storage.reply_log import ReplyLog
 from handlers import build_all_handlers, schedule_all_jobs
 from handlers.errors import report_error
 
@@ -87,15 +88,17 @@ def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any,
         url = settings.database_url or default_database_url()
         await upgrade_database_async(url)
         engine = create_engine(url)
+        sessions = create_session_factory(engine)
         rasa, client = await _start_nlu(settings)
         application.bot_data.services = Services(
             settings=settings,
             engine=engine,
-            sessions=create_session_factory(engine),
+            sessions=sessions,
             understanding=Understanding(
                 client, settings.policy, parse_cache_size=settings.rasa.parse_cache_size
             ),
             knowledge=load_knowledge_base(),
+            reply_log=ReplyLog(sessions),
             rasa=rasa,
         )
         logger.info("Tanya Netral is ready (%s mode)", settings.telegram.mode)
@@ -128,6 +131,7 @@ async def _close_services(application: Application) -> None:
     if services is None:
         return
     await services.understanding.client.aclose()
+    await services.reply_log.close()
     await services.engine.dispose()
     if services.rasa is not None:
         services.rasa.stop()

@@ -15,6 +15,7 @@ from bot.knowledge import KnowledgeBase
 from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.understanding import Reading, Understanding
 from bot.settings import Settings
+from bot.storage.reply_log import ReplyLog
 
 
 class ChatLocks:
@@ -47,6 +48,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     understanding: Understanding
     knowledge: KnowledgeBase
+    reply_log: ReplyLog
     rasa: RasaProcess | None = None
     chat_locks: ChatLocks = field(default_factory=ChatLocks)
 

@@ -20,6 +20,7 @@ from bot.storage import (
     set_share_name,
     utcnow,
 )
+from bot.storage.reply_log import READER_FLUSH_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
             knowledge.message("delete_cancelled"), parse_mode=ParseMode.HTML
         )
         return
+    await context.services.reply_log.flush(READER_FLUSH_SECONDS)
     async with context.services.sessions() as session:
         summary = await delete_user_data(session, user_id=query.from_user.id)
         await session.commit()

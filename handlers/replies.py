@@ -15,8 +15,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from bot.intents import TOPIC_INTENTS, Action
 from bot.knowledge import KnowledgeBase, render_answer
 from bot.services import AppContext
-from bot.storage import MessageDirection, log_message, mark_user_inactive
+from bot.storage import mark_user_inactive
 from bot.storage.messages import Reading, store_reading
+from bot.storage.reply_log import SentReply
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ async def send_to_user(
 ) -> Message | None:
     """Send HTML to a user's chat and log it; a user who blocked the bot is marked inactive.
 
-    ``reading`` (what the bot made of the question this answers) is stored in the same
-    transaction as the log, and also when sending fails.
+    ``reading`` (what the bot made of the question this answers) is stored with the log, and
+    also when sending fails. A sent message goes to the reply log, written in batches after
+    the reply; a failure is stored at once.
     """
     try:
         sent = await _send_with_retry(context, chat_id, html, markup)
@@ -52,18 +54,16 @@ async def send_to_user(
     except TelegramError:
         await _store(context, reading, None)
         raise
-    outbound = partial(
-        log_message,
+    reply = SentReply(
         chat_id=chat_id,
         user_id=user_id,
-        direction=MessageDirection.OUT,
         text=html,
         telegram_message_id=sent.message_id,
         intent=intent,
         action=action,
         ticket_id=ticket_id,
     )
-    await _store(context, reading, outbound)
+    context.services.reply_log.add(reply, reading)
     return sent
 
 
@@ -72,7 +72,7 @@ async def _store(
     reading: Reading | None,
     work: Callable[[AsyncSession], Awaitable[object]] | None,
 ) -> None:
-    """One transaction: the question's reading (if any) and what became of the reply."""
+    """One transaction: the question's reading (if any) and what a failed send changed."""
     if reading is None and work is None:
         return
     async with context.services.sessions() as session:

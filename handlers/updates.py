@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -23,6 +23,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 from bot.services import AppContext
 from bot.settings import Settings
 from bot.storage import MessageDirection, log_message, mark_update_processed
+from bot.storage.database import is_transient
 from bot.storage.users import register_user
 from handlers.replies import send_to_user
 
@@ -69,8 +70,7 @@ async def with_db_retry(
                 await session.commit()
                 return result
         except DBAPIError as error:
-            transient = isinstance(error, OperationalError) or error.connection_invalidated
-            if not transient:
+            if not is_transient(error):
                 raise
             if attempt == attempts:
                 raise DatabaseUnavailable(str(error.orig)) from error

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -33,6 +34,11 @@ def normalize_database_url(url: str) -> URL:
     if parsed.drivername in ("sqlite", "postgresql", "postgres"):
         parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
     return parsed
+
+
+def is_transient(error: DBAPIError) -> bool:
+    """A locked or unreachable database (worth retrying), not a refusal of the statement."""
+    return isinstance(error, OperationalError) or error.connection_invalidated
 
 
 def create_engine(url: str) -> AsyncEngine:

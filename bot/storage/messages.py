@@ -54,7 +54,8 @@ _INSERT_QUESTION = (
     )
     .returning(_MESSAGES.c.id, _MESSAGES.c.ticket_id)
 )
-_RECORD_READING = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("r_message_id"))
+RECORD_READING = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("r_message_id"))
+"""Executed with ``reading_values``; several at once in the reply log."""
 
 
 async def log_message(
@@ -156,13 +157,19 @@ async def record_reading(
     action: str,
 ) -> None:
     """Store the NLU intent, confidence and action on an already logged inbound message."""
-    values = {
-        "r_message_id": message_id,
-        "intent": intent,
-        "confidence": confidence,
-        "action": action,
+    await session.execute(
+        RECORD_READING, reading_values(Reading(message_id, intent, confidence, action))
+    )
+
+
+def reading_values(reading: Reading) -> dict[str, object]:
+    """The parameters of ``RECORD_READING`` for one reading."""
+    return {
+        "r_message_id": reading.message_id,
+        "intent": reading.intent,
+        "confidence": reading.confidence,
+        "action": reading.action,
     }
-    await session.execute(_RECORD_READING, values)
 
 
 async def store_reading(session: AsyncSession, reading: Reading) -> None:

@@ -219,6 +219,28 @@ async def test_a_locked_database_delays_but_loses_nothing(
     assert bot.running
 
 
+async def test_every_reply_is_logged_even_when_the_bot_stops_right_after(
+    standin: BotApiStandIn, bot: BotProcess, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The reply log writes in batches after the replies; stopping the bot writes the rest."""
+    users = [FakeUser(650 + number) for number in range(12)]
+    questions = ["asn boleh ikut kampanye gak sih", "pns boleh like postingan capres di ig?"]
+    await asyncio.gather(
+        *(standin.send_text(user, questions[n % 2]) for n, user in enumerate(users))
+    )
+    replies = [(await standin.wait_for_sent(chat_id=user.id, timeout=30))[0] for user in users]
+    assert bot.stop() == 0  # SIGTERM at once, as a deploy would
+    async with db() as session:
+        logged = list(await session.scalars(select(Message).where(Message.direction == "out")))
+    assert sorted((m.chat_id, m.telegram_message_id) for m in logged) == sorted(
+        (reply.chat_id, reply.message_id) for reply in replies
+    )
+    assert {(m.action, m.user_id == m.chat_id) for m in logged} == {("answer", True)}
+    for user in users:
+        [question] = await _inbound(db, user.id)
+        assert question.intent is not None and question.action == "answer"
+
+
 async def test_rasa_outage_escalates_honestly_and_recovers_without_restart(
     standin: BotApiStandIn,
     bot_env: dict[str, str],
