@@ -67,6 +67,9 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     """
 
     _early_reading: asyncio.Future[Reading] | None = None
+    comment_requested: bool = True
+    """False when the update gate found no rating-comment request for the user (a hint that
+    spares their text the lookup); True when it could not tell."""
 
     @property
     def services(self) -> Services:

@@ -51,7 +51,9 @@ async def handle_text(update: Update, context: AppContext) -> None:
         reading = context.take_reading(text) if text.strip() else None
         try:
             async with services.sessions() as session:  # one transaction: comment, or question
-                commented = await take_rating_comment(session, message)
+                commented = await take_rating_comment(
+                    session, message, requested=context.comment_requested
+                )
                 logged = None if commented else await _log_inbound(session, message, text, "text")
                 await session.commit()
         except BaseException:

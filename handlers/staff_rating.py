@@ -83,15 +83,18 @@ async def rate(update: Update, context: AppContext) -> None:
     )
 
 
-async def take_rating_comment(session: AsyncSession, message: TelegramMessage) -> Ticket | None:
+async def take_rating_comment(
+    session: AsyncSession, message: TelegramMessage, *, requested: bool = True
+) -> Ticket | None:
     """Keep the ASN's text as the comment on their rating, if one is awaited.
 
     The one place that decides whether a text is a rating comment: such a text is stored and
     logged in the caller's transaction, and the caller thanks for it (``thank_for_comment``)
-    instead of passing it to the NLU. Returns the commented ticket, or None.
+    instead of passing it to the NLU. Returns the commented ticket, or None. ``requested`` is
+    False when the update gate saw no comment request for the user: then nothing is looked up.
     """
     user, text = message.from_user, message.text
-    if user is None or not (text and text.strip()):
+    if not requested or user is None or not (text and text.strip()):
         return None
     ticket = await pending_rating_comment(
         session, user_id=user.id, now=clock.now(), window=COMMENT_WINDOW

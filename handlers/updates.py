@@ -174,7 +174,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
             if verdict is None and user is not None:  # counted once, even when retried
                 verdict = limiter.check(user.id)
             if private and user is not None and chat is not None:
-                await register_user(
+                context.comment_requested = await register_user(
                     session,
                     user_id=user.id,
                     chat_id=chat.id,

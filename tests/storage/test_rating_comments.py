@@ -24,6 +24,7 @@ from bot.storage import (
 )
 from bot.storage.database import create_migration_engine
 from bot.storage.migrate import alembic_config
+from bot.storage.users import register_user
 from tests.storage.conftest import MakeUser
 
 CASE = EscalationReason.KONSULTASI_KASUS
@@ -147,3 +148,25 @@ async def test_migration_0002_adds_the_column_to_existing_tickets(database_url: 
         await engine.dispose()
     assert "comment_requested_at" in columns
     assert tuple(row) == (3, None)
+
+
+async def test_registering_the_user_tells_whether_a_comment_may_be_awaited(
+    session: AsyncSession, make_user: MakeUser
+) -> None:
+    async def register(user_id: int) -> bool:
+        requested = await register_user(
+            session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
+        )
+        await session.commit()
+        return requested
+
+    assert await register(21) is False  # a new user
+    ticket = await rated_ticket(session, 21)
+    assert await register(21) is False  # rated, no comment asked for
+    assert await request_rating_comment(session, ticket_id=ticket.id, user_id=21, at=RATED_AT)
+    await session.commit()
+    assert await register(21) is True
+    assert await register(22) is False  # someone else
+    assert await store_rating_comment(session, ticket_id=ticket.id, user_id=21, comment="ok")
+    await session.commit()
+    assert await register(21) is False
