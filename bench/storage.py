@@ -1,10 +1,11 @@
 """``python -m bench.storage``: the database work of one question, alone, in CPU and wall time.
 
 The same data functions, in the same transactions, as the bot runs for a text question from a
-new user: the update gate (dedupe, register the user), the question (awaited rating comment?,
-log it under the open ticket) and the reply (store the reading, log the answer). SQLite in a
-temporary file, and PostgreSQL when ``BENCH_DATABASE_URL`` is set (tables are created there by
-the migrations; rows are left behind, each run with new ids).
+new user: the update gate (dedupe, register the user, learn whether a rating comment may be
+awaited), the question (logged under the open ticket, if any) and the reply (the reading and
+the sent message, queued on the reply log, which writes them in batches). One question at a
+time and 32 at once; SQLite in a temporary file, and PostgreSQL when ``BENCH_DATABASE_URL`` is
+set (tables are created there by the migrations; rows are left behind, each run with new ids).
 """
 
 from __future__ import annotations
@@ -21,77 +22,84 @@ from collections.abc import Iterator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import (
-    MessageDirection,
     create_engine,
     create_session_factory,
-    log_message,
     mark_update_processed,
-    pending_rating_comment,
     upgrade_database_async,
-    utcnow,
 )
-from bot.storage.messages import Reading, log_question, store_reading
+from bot.storage.messages import Reading, log_question
+from bot.storage.reply_log import ReplyLog, SentReply
 from bot.storage.users import register_user
-from handlers.staff_rating import COMMENT_WINDOW
+
+CONCURRENCY = (1, 32)
 
 
-async def one_question(sessions: async_sessionmaker[AsyncSession], user_id: int) -> None:
+async def one_question(
+    sessions: async_sessionmaker[AsyncSession], reply_log: ReplyLog, user_id: int
+) -> None:
     async with sessions() as session:
         await mark_update_processed(session, update_id=user_id)
-        await register_user(
+        comment_requested = await register_user(
             session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
         )
         await session.commit()
+    assert not comment_requested  # a new user: the comment lookup is skipped, as in the bot
     async with sessions() as session:
-        await pending_rating_comment(session, user_id=user_id, now=utcnow(), window=COMMENT_WINDOW)
         question = await log_question(
             session, chat_id=user_id, user_id=user_id, text="pns boleh like postingan capres?"
         )
         await session.commit()
-    async with sessions() as session:
-        await store_reading(session, Reading(question.message_id, "media_sosial", 0.97, "answer"))
-        await log_message(
-            session,
-            chat_id=user_id,
-            user_id=user_id,
-            direction=MessageDirection.OUT,
-            text="<b>Media sosial</b> ...",
-            telegram_message_id=1,
-            intent="media_sosial",
-            action="answer",
-        )
-        await session.commit()
+    reply = SentReply(user_id, user_id, "<b>Media sosial</b> ...", 1, "media_sosial", "answer")
+    reply_log.add(reply, Reading(question.message_id, "media_sosial", 0.97, "answer"))
 
 
-async def measure(url: str, questions: int, users: Iterator[int]) -> tuple[float, float]:
-    """Milliseconds of CPU and of wall time per question, after a warm-up."""
+async def measure(
+    url: str, questions: int, concurrency: int, users: Iterator[int]
+) -> tuple[float, float]:
+    """Milliseconds of CPU and of wall time per question, after a warm-up.
+
+    ``concurrency`` questions run at once, as under load; the time includes writing the reply
+    log to the end.
+    """
     await upgrade_database_async(url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
+    reply_log = ReplyLog(sessions)
+
+    async def ask(count: int) -> None:
+        for _ in range(count):
+            await one_question(sessions, reply_log, next(users))
+
     try:
-        for _ in range(50):
-            await one_question(sessions, next(users))
+        await asyncio.gather(*(ask(50 // concurrency + 1) for _ in range(concurrency)))
+        await reply_log.flush()
         cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(questions):
-            await one_question(sessions, next(users))
+        await asyncio.gather(*(ask(questions // concurrency) for _ in range(concurrency)))
+        await reply_log.flush()
+        done = questions // concurrency * concurrency
         return (
-            1000 * (time.process_time() - cpu) / questions,
-            1000 * (time.perf_counter() - wall) / questions,
+            1000 * (time.process_time() - cpu) / done,
+            1000 * (time.perf_counter() - wall) / done,
         )
     finally:
+        await reply_log.close()
         await engine.dispose()
 
 
 async def run(questions: int) -> list[str]:
     users = itertools.count(7_000_000_000 + int(time.time()) % 100_000 * 10_000)
-    lines = ["| database | CPU ms per question | wall ms per question |", "|---|---:|---:|"]
+    lines = [
+        "| database | questions at once | CPU ms per question | wall ms per question |",
+        "|---|---:|---:|---:|",
+    ]
     with tempfile.TemporaryDirectory(prefix="tanya-bench-db-") as directory:
         targets = [("SQLite (file, WAL)", f"sqlite+aiosqlite:///{directory}/bench.db")]
         if url := os.environ.get("BENCH_DATABASE_URL"):
             targets.append(("PostgreSQL", url))
         for name, url in targets:
-            cpu, wall = await measure(url, questions, users)
-            lines.append(f"| {name} | {cpu:.2f} | {wall:.2f} |")
+            for concurrency in CONCURRENCY:
+                cpu, wall = await measure(url, questions, concurrency, users)
+                lines.append(f"| {name} | {concurrency} | {cpu:.2f} | {wall:.2f} |")
     return lines
 
 
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__)
     parser.add_argument("--questions", type=int, default=1000, help="questions per database")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    print(f"Database work of one question (3 transactions, 7 statements), {args.questions} runs:")
+    print(f"Database work of one question, {args.questions} questions per row:")
     print("\n".join(asyncio.run(run(args.questions))))
     return 0
 
