@@ -2,10 +2,11 @@
 
 The same data functions, in the same transactions, as the bot runs for a text question from a
 new user: the update gate (dedupe, register the user, learn whether a rating comment may be
-awaited), the question (logged under the open ticket, if any) and the reply (the reading and
-the sent message, queued on the reply log, which writes them in batches). One question at a
-time and 32 at once; SQLite in a temporary file, and PostgreSQL when ``BENCH_DATABASE_URL`` is
-set (tables are created there by the migrations; rows are left behind, each run with new ids).
+awaited, and, as none is, log the question under the open ticket, if any) and the reply (the
+reading and the sent message, queued on the reply log, which writes them in batches). One
+question at a time and 32 at once; SQLite in a temporary file, and PostgreSQL when
+``BENCH_DATABASE_URL`` is set (tables are created there by the migrations; rows are left
+behind, each run with new ids).
 """
 
 from __future__ import annotations
@@ -42,9 +43,7 @@ async def one_question(
         comment_requested = await register_user(
             session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
         )
-        await session.commit()
-    assert not comment_requested  # a new user: the comment lookup is skipped, as in the bot
-    async with sessions() as session:
+        assert not comment_requested  # a new user: the gate logs the question, as in the bot
         question = await log_question(
             session, chat_id=user_id, user_id=user_id, text="pns boleh like postingan capres?"
         )

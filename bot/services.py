@@ -15,6 +15,8 @@ from bot.knowledge import KnowledgeBase
 from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.understanding import Reading, Understanding
 from bot.settings import Settings
+from bot.storage import Ticket
+from bot.storage.messages import LoggedQuestion
 from bot.storage.reply_log import ReplyLog
 
 
@@ -53,6 +55,14 @@ class Services:
     chat_locks: ChatLocks = field(default_factory=ChatLocks)
 
 
+@dataclass(frozen=True)
+class Inbound:
+    """A user's message as logged, and the open ticket it was filed under (if any)."""
+
+    question: LoggedQuestion
+    ticket: Ticket | None
+
+
 class BotData:
     """``application.bot_data``: holds the services once ``post_init`` has run."""
 
@@ -70,6 +80,9 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     comment_requested: bool = True
     """False when the update gate found no rating-comment request for the user (a hint that
     spares their text the lookup); True when it could not tell."""
+    logged_question: Inbound | None = None
+    """The question as the update gate logged it, in its own transaction (one less per
+    question); None when the gate left the logging to the question handler."""
 
     @property
     def services(self) -> Services:

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.services import AppContext
 from bot.settings import Settings
-from handlers.questions import log_inbound
+from handlers.inbound import log_inbound
 from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
@@ -18,9 +16,10 @@ from bot.intents import Action
 from bot.nlu.result import NluUnavailable
 from bot.nlu.understanding import Reading as Understood
 from bot.services import AppContext
-from bot.storage import EscalationReason, Ticket, get_ticket
-from bot.storage.messages import LoggedQuestion, Reading, log_question
+from bot.storage import EscalationReason
+from bot.storage.messages import Reading
 from handlers.escalation import escalate
+from handlers.inbound import log_inbound, record_inbound
 from handlers.replies import (
     clarify_keyboard,
     consultant_keyboard,
@@ -39,35 +38,38 @@ PRIVATE = filters.ChatType.PRIVATE
 async def handle_text(update: Update, context: AppContext) -> None:
     """Read a question and answer, clarify, fall back or hand it to a consultant.
 
-    The question is logged in one transaction while Rasa reads it: the parse, started by the
-    update gate (``AppContext.read_early``) or here, overlaps the database work, and the reply
-    waits for both. A message that turns out to be a rating comment or part of an open ticket
-    cancels the parse.
+    The question is logged while Rasa reads it: the parse, started by the update gate
+    (``AppContext.read_early``) or here, overlaps the database work, and the reply waits for
+    both. The gate logs the question in its own transaction when it can (no rating comment
+    awaited); otherwise it is logged here, or taken as a rating comment. A message that turns
+    out to be a rating comment or part of an open ticket cancels the parse.
     """
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
     async with services.chat_locks.hold(message.chat_id):
         reading = context.take_reading(text) if text.strip() else None
-        try:
-            async with services.sessions() as session:  # one transaction: comment, or question
-                commented = await take_rating_comment(
-                    session, message, requested=context.comment_requested
-                )
-                logged = None if commented else await _log_inbound(session, message, text, "text")
-                await session.commit()
-        except BaseException:
-            context.drop_reading(reading)
-            raise
+        logged, commented = context.logged_question, None
+        if logged is None:
+            try:
+                async with services.sessions() as session:  # one transaction
+                    commented = await take_rating_comment(
+                        session, message, requested=context.comment_requested
+                    )
+                    if commented is None:
+                        logged = await record_inbound(session, message, text, "text")
+                    await session.commit()
+            except BaseException:
+                context.drop_reading(reading)
+                raise
         if commented is not None:
             context.drop_reading(reading)
             await thank_for_comment(context, message, commented)
             return
         assert logged is not None
-        question, ticket = logged
-        if ticket is not None:
+        if logged.ticket is not None:
             context.drop_reading(reading)
-            await relay_user_message(context, ticket, message)
+            await relay_user_message(context, logged.ticket, message)
             return
         if reading is None:
             await send_to_user(
@@ -77,35 +79,7 @@ async def handle_text(update: Update, context: AppContext) -> None:
                 html=services.knowledge.message("empty_message"),
             )
             return
-        await _respond(context, message.chat_id, user.id, text, question.message_id, reading)
-
-
-async def log_inbound(
-    context: AppContext, message: TelegramMessage, text: str | None, kind: str
-) -> tuple[LoggedQuestion, Ticket | None]:
-    """Log the user's message (before any slow work); return it and the user's open ticket."""
-    async with context.services.sessions() as session:
-        logged = await _log_inbound(session, message, text, kind)
-        await session.commit()
-    return logged
-
-
-async def _log_inbound(
-    session: AsyncSession, message: TelegramMessage, text: str | None, kind: str
-) -> tuple[LoggedQuestion, Ticket | None]:
-    assert message.from_user is not None
-    question = await log_question(
-        session,
-        chat_id=message.chat_id,
-        user_id=message.from_user.id,
-        text=text,
-        kind=kind,
-        telegram_message_id=message.message_id,
-    )
-    ticket = None
-    if question.ticket_id is not None:
-        ticket = await get_ticket(session, ticket_id=question.ticket_id)
-    return question, ticket
+        await _respond(context, message.chat_id, user.id, text, logged.question.message_id, reading)
 
 
 async def _respond(
@@ -174,9 +148,9 @@ async def handle_non_text(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     async with context.services.chat_locks.hold(message.chat_id):
-        _, ticket = await log_inbound(context, message, message.caption, kind_of(message))
-        if ticket is not None:
-            await relay_user_message(context, ticket, message)
+        logged = await log_inbound(context, message, message.caption, kind_of(message))
+        if logged.ticket is not None:
+            await relay_user_message(context, logged.ticket, message)
             return
         await send_to_user(
             context,

@@ -1,7 +1,9 @@
 """Checks that run before any conversation handler, once per update.
 
 Group -1 drops repeated updates (webhook retries), stays silent in groups other than the staff
-group, registers the private chat's user and applies the per-user rate limit.
+group, registers the private chat's user and applies the per-user rate limit. In the same
+transaction it logs a private question for the question handler, when no rating comment can be
+awaited from the user.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.settings import Settings
 from bot.storage import MessageDirection, log_message, mark_update_processed
 from bot.storage.database import is_transient
 from bot.storage.users import register_user
+from handlers.inbound import record_inbound
 from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)
@@ -153,7 +156,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
     exempt = frozenset(settings.staff.consultant_ids)
 
     async def register_update(update: Update, context: AppContext) -> None:
-        """Process each update once, ignore foreign groups, register the user, rate-limit."""
+        """Process each update once, ignore foreign groups, register the user, rate-limit, log."""
         user, chat, message = update.effective_user, update.effective_chat, update.message
         private = chat is not None and chat.type == ChatType.PRIVATE
         if chat is not None and not private and chat.id != settings.staff.chat_id:
@@ -169,6 +172,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
 
         async def record(session: AsyncSession) -> bool:
             nonlocal verdict
+            context.logged_question = None  # set again if a retry gets that far
             if not await mark_update_processed(session, update_id=update.update_id):
                 return False
             if verdict is None and user is not None:  # counted once, even when retried
@@ -181,6 +185,9 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
                     first_name=user.first_name,
                     username=user.username,
                 )
+            if question and message and verdict is Verdict.ALLOW and not context.comment_requested:
+                # The question handler's log, here: one transaction less per question.
+                context.logged_question = await record_inbound(session, message, question, "text")
             if verdict in (Verdict.FIRST_EXCESS, Verdict.EXCESS) and message and user:
                 await log_message(
                     session,
