@@ -151,8 +151,8 @@ class ReplyLog:
         for entry in batch:
             try:
                 await self._write([entry])
-            except DBAPIError as error:
-                logger.error("Reply log: entry not stored (%s): %r", error.orig, entry)
+            except Exception as error:  # logged with the entry; the others go on
+                logger.error("Reply log: entry not stored (%s): %r", error, entry)
 
     def _mark_written(self, count: int) -> None:
         self._written += count
