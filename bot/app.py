@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -101,6 +102,11 @@ def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any,
             reply_log=ReplyLog(sessions),
             rasa=rasa,
         )
+        # What start-up built lives as long as the process: collect its garbage once, then keep
+        # the rest out of every later collection (bench, c=32: garbage collection took 3.9 %
+        # of the bot's CPU, 2.4 % with this).
+        gc.collect()
+        gc.freeze()
         logger.info("Tanya Netral is ready (%s mode)", settings.telegram.mode)
 
     return post_init
