@@ -20,7 +20,6 @@ from bot.storage.messages import (
     log_message,
     mark_update_processed,
     record_feedback,
-    record_reading,
 )
 from bot.storage.migrate import upgrade_database, upgrade_database_async
 from bot.storage.models import AuditEvent, Feedback, Message, ProcessedUpdate, Ticket, User
@@ -107,7 +106,6 @@ __all__ = [
     "record_audit_event",
     "record_feedback",
     "record_first_reply",
-    "record_reading",
     "release_ticket",
     "request_rating_comment",
     "set_message_staff_copy",

@@ -148,20 +148,6 @@ async def delete_processed_updates_older_than(session: AsyncSession, *, cutoff: 
     )
 
 
-async def record_reading(
-    session: AsyncSession,
-    *,
-    message_id: int,
-    intent: str | None,
-    confidence: float | None,
-    action: str,
-) -> None:
-    """Store the NLU intent, confidence and action on an already logged inbound message."""
-    await session.execute(
-        RECORD_READING, reading_values(Reading(message_id, intent, confidence, action))
-    )
-
-
 def reading_values(reading: Reading) -> dict[str, object]:
     """The parameters of ``RECORD_READING`` for one reading."""
     return {
@@ -173,14 +159,8 @@ def reading_values(reading: Reading) -> dict[str, object]:
 
 
 async def store_reading(session: AsyncSession, reading: Reading) -> None:
-    """``record_reading`` for a ``Reading``."""
-    await record_reading(
-        session,
-        message_id=reading.message_id,
-        intent=reading.intent,
-        confidence=reading.confidence,
-        action=reading.action,
-    )
+    """Store the NLU intent, confidence and action on an already logged inbound message."""
+    await session.execute(RECORD_READING, reading_values(reading))
 
 
 async def last_question(session: AsyncSession, *, chat_id: int) -> str | None:
