@@ -1,9 +1,10 @@
 """``python -m bench.storage``: the database work of one question, alone, in CPU and wall time.
 
 The same data functions, in the same transactions, as the bot runs for a text question from a
-new user: the update gate (dedupe, register the user, learn whether a rating comment may be
-awaited, and, as none is, log the question under the open ticket, if any) and the reply (the
-reading and the sent message, queued on the reply log, which writes them in batches). One
+new user: the update gate's arrival log (dedupe, register the user, learn whether a rating
+comment may be awaited, and, as none is, log the question under the open ticket, if any) and
+the reply (the reading and the sent message, queued on the reply log); both write in batches,
+so the work per question falls as more questions come at once. One
 question at a time and 32 at once; SQLite in a temporary file, and PostgreSQL when
 ``BENCH_DATABASE_URL`` is set (tables are created there by the migrations; rows are left
 behind, each run with new ids).
@@ -20,36 +21,29 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.storage import (
-    create_engine,
-    create_session_factory,
-    mark_update_processed,
-    upgrade_database_async,
-)
-from bot.storage.messages import Reading, log_question
+from bot.storage import create_engine, create_session_factory, upgrade_database_async
+from bot.storage.arrivals import Arrival, ArrivalLog, InboundMessage, Sender
+from bot.storage.messages import Reading
 from bot.storage.reply_log import ReplyLog, SentReply
-from bot.storage.users import register_user
 
 CONCURRENCY = (1, 32)
 
 
-async def one_question(
-    sessions: async_sessionmaker[AsyncSession], reply_log: ReplyLog, user_id: int
-) -> None:
-    async with sessions() as session:
-        await mark_update_processed(session, update_id=user_id)
-        comment_requested = await register_user(
-            session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
+async def one_question(arrivals: ArrivalLog, reply_log: ReplyLog, user_id: int) -> None:
+    admission = await arrivals.record(
+        Arrival(
+            update_id=user_id,
+            sender=Sender(user_id, user_id, "Sari", None),
+            message=InboundMessage(
+                user_id, user_id, "pns boleh like postingan capres?", "text", 1, is_question=True
+            ),
+            judge=lambda: None,
         )
-        assert not comment_requested  # a new user: the gate logs the question, as in the bot
-        question = await log_question(
-            session, chat_id=user_id, user_id=user_id, text="pns boleh like postingan capres?"
-        )
-        await session.commit()
+    )
+    # A new user: no rating comment awaited, the gate logs the question, as in the bot.
+    assert admission.question is not None
     reply = SentReply(user_id, user_id, "<b>Media sosial</b> ...", 1, "media_sosial", "answer")
-    reply_log.add(reply, Reading(question.message_id, "media_sosial", 0.97, "answer"))
+    reply_log.add(reply, Reading(admission.question.message_id, "media_sosial", 0.97, "answer"))
 
 
 async def measure(
@@ -63,11 +57,11 @@ async def measure(
     await upgrade_database_async(url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    reply_log = ReplyLog(sessions)
+    arrivals, reply_log = ArrivalLog(sessions), ReplyLog(sessions)
 
     async def ask(count: int) -> None:
         for _ in range(count):
-            await one_question(sessions, reply_log, next(users))
+            await one_question(arrivals, reply_log, next(users))
 
     try:
         await asyncio.gather(*(ask(50 // concurrency + 1) for _ in range(concurrency)))
@@ -81,6 +75,7 @@ async def measure(
             1000 * (time.perf_counter() - wall) / done,
         )
     finally:
+        await arrivals.close()
         await reply_log.close()
         await engine.dispose()
 

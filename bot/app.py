@@ -23,6 +23,7 @@ from bot.nlu.understanding import Understanding
 from bot.services import AppContext, BotData, Services
 from bot.settings import Settings, load_settings
 from bot.storage import create_engine, create_session_factory, default_database_url
+from bot.storage.arrivals import ArrivalLog
 from bot.storage.migrate import upgrade_database_async
 from bot.storage.reply_log import ReplyLog
 from handlers import build_all_handlers, schedule_all_jobs
@@ -99,6 +100,7 @@ def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any,
                 client, settings.policy, parse_cache_size=settings.rasa.parse_cache_size
             ),
             knowledge=load_knowledge_base(),
+            arrivals=ArrivalLog(sessions),
             reply_log=ReplyLog(sessions),
             rasa=rasa,
         )
@@ -137,6 +139,7 @@ async def _close_services(application: Application) -> None:
     if services is None:
         return
     await services.understanding.client.aclose()
+    await services.arrivals.close()
     await services.reply_log.close()
     await services.engine.dispose()
     if services.rasa is not None:

@@ -16,6 +16,7 @@ from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.understanding import Reading, Understanding
 from bot.settings import Settings
 from bot.storage import Ticket
+from bot.storage.arrivals import ArrivalLog
 from bot.storage.messages import LoggedQuestion
 from bot.storage.reply_log import ReplyLog
 
@@ -50,6 +51,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     understanding: Understanding
     knowledge: KnowledgeBase
+    arrivals: ArrivalLog
     reply_log: ReplyLog
     rasa: RasaProcess | None = None
     chat_locks: ChatLocks = field(default_factory=ChatLocks)
@@ -81,8 +83,8 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     """False when the update gate found no rating-comment request for the user (a hint that
     spares their text the lookup); True when it could not tell."""
     logged_question: Inbound | None = None
-    """The question as the update gate logged it, in its own transaction (one less per
-    question); None when the gate left the logging to the question handler."""
+    """The question as the update gate logged it on arrival (``ArrivalLog``); None when the
+    gate left the logging to the question handler."""
 
     @property
     def services(self) -> Services:

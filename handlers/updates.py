@@ -1,40 +1,33 @@
 """Checks that run before any conversation handler, once per update.
 
 Group -1 drops repeated updates (webhook retries), stays silent in groups other than the staff
-group, registers the private chat's user and applies the per-user rate limit. In the same
-transaction it logs a private question for the question handler, when no rating comment can be
-awaited from the user.
+group, registers the private chat's user and applies the per-user rate limit. It also logs a
+private question for the question handler, when no rating comment can be awaited from the
+user, and a message over the rate limit. That database work is the arrival log's
+(``bot/storage/arrivals.py``), which does it for many updates in one transaction.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot.services import AppContext
+from bot.services import AppContext, Inbound
 from bot.settings import Settings
-from bot.storage import MessageDirection, log_message, mark_update_processed
-from bot.storage.database import is_transient
-from bot.storage.users import register_user
-from handlers.inbound import record_inbound
+from bot.storage.arrivals import Arrival, InboundMessage, Sender
+from bot.storage.database import DatabaseUnavailable
 from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)
 
-_Result = TypeVar("_Result")
-DB_ATTEMPTS = 3
-DB_BACKOFF_SECONDS = 0.5
 RATE_WINDOW_SECONDS = 60.0
 RATE_LIMITED_ACTION = "rate_limited"
 _MEDIA_KINDS = (
@@ -52,34 +45,6 @@ _MEDIA_KINDS = (
     "venue",
     "dice",
 )
-
-
-class DatabaseUnavailable(Exception):
-    """The database stayed locked or unreachable through every retry."""
-
-
-async def with_db_retry(
-    sessions: async_sessionmaker[AsyncSession],
-    work: Callable[[AsyncSession], Awaitable[_Result]],
-    *,
-    attempts: int = DB_ATTEMPTS,
-    backoff: float = DB_BACKOFF_SECONDS,
-) -> _Result:
-    """Run one unit of work (work + commit), retrying a locked or lost database with backoff."""
-    for attempt in range(1, attempts + 1):
-        try:
-            async with sessions() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        except DBAPIError as error:
-            if not is_transient(error):
-                raise
-            if attempt == attempts:
-                raise DatabaseUnavailable(str(error.orig)) from error
-            logger.warning("Database unavailable (try %s of %s): %s", attempt, attempts, error.orig)
-            await asyncio.sleep(backoff * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
 
 
 class Verdict(Enum):
@@ -170,39 +135,36 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
         if question and user is not None and limiter.admits(user.id):
             context.read_early(question)
 
-        async def record(session: AsyncSession) -> bool:
+        def judge() -> str | None:
+            """Count the message against the rate limit, once, when the update is new."""
             nonlocal verdict
-            context.logged_question = None  # set again if a retry gets that far
-            if not await mark_update_processed(session, update_id=update.update_id):
-                return False
-            if verdict is None and user is not None:  # counted once, even when retried
+            if verdict is None and user is not None:
                 verdict = limiter.check(user.id)
-            if private and user is not None and chat is not None:
-                context.comment_requested = await register_user(
-                    session,
-                    user_id=user.id,
-                    chat_id=chat.id,
-                    first_name=user.first_name,
-                    username=user.username,
-                )
-            if question and message and verdict is Verdict.ALLOW and not context.comment_requested:
-                # The question handler's log, here: one transaction less per question.
-                context.logged_question = await record_inbound(session, message, question, "text")
-            if verdict in (Verdict.FIRST_EXCESS, Verdict.EXCESS) and message and user:
-                await log_message(
-                    session,
+            return None if verdict is Verdict.ALLOW else RATE_LIMITED_ACTION
+
+        arrival = Arrival(
+            update.update_id,
+            sender=(
+                Sender(user.id, chat.id, user.first_name, user.username)
+                if private and user is not None and chat is not None
+                else None
+            ),
+            message=(
+                InboundMessage(
                     chat_id=message.chat_id,
                     user_id=user.id,
-                    direction=MessageDirection.IN,
                     text=message.text or message.caption,
                     kind=kind_of(message),
                     telegram_message_id=message.message_id,
-                    action=RATE_LIMITED_ACTION,
+                    is_question=question is not None,
                 )
-            return True
-
+                if limited and message is not None and user is not None
+                else None
+            ),
+            judge=judge if limited else None,
+        )
         try:
-            first_time = await with_db_retry(context.services.sessions, record)
+            admission = await context.services.arrivals.record(arrival)
         except DatabaseUnavailable:
             context.drop_reading()
             logger.exception("Update %s not processed: database unavailable", update.update_id)
@@ -213,10 +175,13 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
                     parse_mode="HTML",
                 )
             raise ApplicationHandlerStop from None
-        if not first_time:
+        if not admission.new:
             context.drop_reading()
             logger.info("Update %s was already processed; ignored", update.update_id)
             raise ApplicationHandlerStop
+        context.comment_requested = admission.comment_requested
+        if admission.question is not None:  # the question handler's log, done on arrival
+            context.logged_question = Inbound(admission.question, admission.ticket)
         if message is not None and message.forward_origin is not None:
             logger.info(
                 "Update %s: forwarded message, treated as the user's question", update.update_id

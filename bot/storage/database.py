@@ -36,6 +36,10 @@ def normalize_database_url(url: str) -> URL:
     return parsed
 
 
+class DatabaseUnavailable(Exception):
+    """The database stayed locked or unreachable through every retry."""
+
+
 def is_transient(error: DBAPIError) -> bool:
     """A locked or unreachable database (worth retrying), not a refusal of the statement."""
     return isinstance(error, OperationalError) or error.connection_invalidated

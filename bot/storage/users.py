@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import cast
 
-from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import execute_counting, insert_ignoring_conflicts
-from bot.storage.models import Ticket, User
+from bot.storage._sql import insert_ignoring_conflicts
+from bot.storage.models import User
 
 # No 0/O, 1/I/L: pseudonyms are read aloud and typed by consultants.
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PSEUDONYM_PREFIX = "ASN-"
 _PSEUDONYM_ATTEMPTS = 10
-
-
-_USERS = cast(Table, User.__table__)
-# Built once (see ``_sql``); the column order is that of ``register_user``'s fields, then
-# whether any of the user's tickets awaits a rating comment.
-_REGISTERED_DETAILS = select(
-    _USERS.c.chat_id,
-    _USERS.c.first_name,
-    _USERS.c.username,
-    _USERS.c.active,
-    exists().where(
-        Ticket.user_id == _USERS.c.telegram_user_id, Ticket.comment_requested_at.is_not(None)
-    ),
-).where(_USERS.c.telegram_user_id == bindparam("user_id"))
 
 
 def generate_pseudonym() -> str:
@@ -64,38 +48,6 @@ async def get_or_create_user(
             setattr(user, field, value)
     await session.flush()
     return user
-
-
-async def register_user(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    chat_id: int,
-    first_name: str | None,
-    username: str | None,
-) -> bool:
-    """Do what ``get_or_create_user`` does, in as few statements as possible (every update).
-
-    A known user whose details did not change costs one SELECT; a new user a SELECT and an
-    INSERT. Nothing is loaded into the session. Returns whether a rating comment may be
-    awaited from the user (a ticket of theirs has a comment request): when not, their next
-    text need not be checked for one.
-    """
-    fields = {"chat_id": chat_id, "first_name": first_name, "username": username, "active": True}
-    row = (await session.execute(_REGISTERED_DETAILS, {"user_id": user_id})).first()
-    stored, comment_requested = (None, False) if row is None else (tuple(row[:4]), bool(row[4]))
-    if stored is None:
-        inserted = await insert_ignoring_conflicts(
-            session, User, telegram_user_id=user_id, pseudonym=generate_pseudonym(), **fields
-        )
-        if not inserted:  # created concurrently, or the pseudonym was taken: the careful path
-            await get_or_create_user(
-                session, user_id=user_id, chat_id=chat_id, first_name=first_name, username=username
-            )
-    elif stored != tuple(fields.values()):
-        changed = update(User).where(User.telegram_user_id == user_id).values(**fields)
-        await execute_counting(session, changed)
-    return comment_requested
 
 
 async def _insert_user(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import (
     ClosedBy,
@@ -22,9 +23,9 @@ from bot.storage import (
     store_rating_comment,
     upgrade_database_async,
 )
+from bot.storage.arrivals import Arrival, ArrivalLog, Sender
 from bot.storage.database import create_migration_engine
 from bot.storage.migrate import alembic_config
-from bot.storage.users import register_user
 from tests.storage.conftest import MakeUser
 
 CASE = EscalationReason.KONSULTASI_KASUS
@@ -151,14 +152,15 @@ async def test_migration_0002_adds_the_column_to_existing_tickets(database_url: 
 
 
 async def test_registering_the_user_tells_whether_a_comment_may_be_awaited(
-    session: AsyncSession, make_user: MakeUser
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
+    arrivals, update_ids = ArrivalLog(session_factory), itertools.count(1)
+
     async def register(user_id: int) -> bool:
-        requested = await register_user(
-            session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
-        )
-        await session.commit()
-        return requested
+        sender = Sender(user_id, chat_id=user_id, first_name="Sari", username=None)
+        admission = await arrivals.record(Arrival(next(update_ids), sender=sender))
+        assert admission.new
+        return admission.comment_requested
 
     assert await register(21) is False  # a new user
     ticket = await rated_ticket(session, 21)
@@ -170,3 +172,4 @@ async def test_registering_the_user_tells_whether_a_comment_may_be_awaited(
     assert await store_rating_comment(session, ticket_id=ticket.id, user_id=21, comment="ok")
     await session.commit()
     assert await register(21) is False
+    await arrivals.close()
