@@ -49,9 +49,10 @@ def render(figures: BenchFigures) -> str:
         "",
         "## Throughput and latency (flood control OFF: the stand-in answers at once)",
         "",
-        "Raw = `POST /model/parse` straight to Rasa. Bot = update POSTed to the real bot's webhook"
-        " → NLU → policy → database log → reply recorded by the Bot API stand-in. Every message"
-        " a different question (no cache hit) from a different user.",
+        "Raw = `POST /model/parse` straight to Rasa, measured right before the bot at the same"
+        " concurrency. Bot = update POSTed to the real bot's webhook → NLU → policy → database"
+        " log → reply recorded by the Bot API stand-in. Every message a different question (no"
+        " cache hit) from a different user.",
         "",
         "| Concurrency | Raw req/s | Raw p50 ms | Raw p99 ms | Bot msg/s | Bot p50 ms"
         " | Bot p99 ms | Throughput bot/raw | p50 bot/raw |",

@@ -1,4 +1,5 @@
-"""One bench run: time training, start Rasa, load it raw, then load the real bot in front of it."""
+"""One bench run: time training, start Rasa, then at each concurrency load it raw and through the
+real bot in front of it."""
 
 from __future__ import annotations
 
@@ -63,9 +64,11 @@ async def run_bench(options: BenchOptions, *, command: str, machine: str) -> str
         await rasa.wait_ready(300.0)
         figures.rasa_ready_seconds = time.perf_counter() - started
         logger.info("Rasa ready in %.1f s", figures.rasa_ready_seconds)
-        await _measure_raw(rasa, options, figures)
-        with tempfile.TemporaryDirectory(prefix="tanya-bench-") as workdir:
-            await _measure_bot(rasa, options, figures, Path(workdir))
+        async with NluClient(rasa.url, auth_token=rasa.auth_token, timeout_seconds=30.0) as client:
+            raw = RawParse(rasa, client, options, figures)
+            await raw.warm_up()
+            with tempfile.TemporaryDirectory(prefix="tanya-bench-") as workdir:
+                await _measure_bot(rasa, raw, options, figures, Path(workdir))
         figures.rasa_memory_mb = peak_memory_mb(rasa.pid)
     finally:
         rasa.stop()
@@ -99,46 +102,63 @@ _questions: Iterator[str] = unique_questions()
 _users: Iterator[int] = itertools.count(100_000_000 + int(time.time()) % 1000 * 1_000_000)
 
 
-async def _measure_raw(rasa: RasaProcess, options: BenchOptions, figures: BenchFigures) -> None:
-    top = max(options.levels)
-    async with NluClient(rasa.url, auth_token=rasa.auth_token, timeout_seconds=30.0) as client:
+class RawParse:
+    """Rasa's ``/model/parse`` loaded straight, for the ratios' denominators.
 
-        async def parse(question: str, user_id: int) -> float:
-            started = time.perf_counter()
-            await client.parse(question)
-            return time.perf_counter() - started
+    Each concurrency is measured right before the bot at that concurrency (the bot process
+    idle meanwhile): this machine's speed drifts over minutes, and raw figures taken minutes
+    before the bot's made the ratios move with the drift (a run gave Rasa 17.1 ms of CPU per
+    raw parse and 12.6 ms per parse behind the bot, which then beat raw parse 1.34×).
+    """
 
+    def __init__(
+        self, rasa: RasaProcess, client: NluClient, options: BenchOptions, figures: BenchFigures
+    ) -> None:
+        self.rasa, self.client, self.options, self.figures = rasa, client, options, figures
+
+    async def parse(self, question: str, user_id: int) -> float:
+        started = time.perf_counter()
+        await self.client.parse(question)
+        return time.perf_counter() - started
+
+    async def warm_up(self) -> None:
         await closed_loop(
-            parse, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
+            self.parse, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
         )
-        for level in options.levels:
-            rasa_cpu = cpu_seconds(rasa.pid)
-            result = await closed_loop(
-                parse, _questions, _users, concurrency=level, seconds=options.seconds
-            )
-            if level == top:
-                figures.raw_rasa_cpu_ms = _per_message(cpu_seconds(rasa.pid) - rasa_cpu, result)
-            figures.raw[level] = result
-            logger.info(
-                "raw c=%d: %.1f req/s, p50 %.1f ms", level, result.throughput, result.p50 * 1000
-            )
-        understanding = Understanding(client, PolicySettings())
+
+    async def measure(self, level: int) -> None:
+        rasa_cpu = cpu_seconds(self.rasa.pid)
+        result = await closed_loop(
+            self.parse, _questions, _users, concurrency=level, seconds=self.options.seconds
+        )
+        if level == max(self.options.levels):
+            cpu = cpu_seconds(self.rasa.pid) - rasa_cpu
+            self.figures.raw_rasa_cpu_ms = _per_message(cpu, result)
+        self.figures.raw[level] = result
+        logger.info(
+            "raw c=%d: %.1f req/s, p50 %.1f ms", level, result.throughput, result.p50 * 1000
+        )
+
+    async def measure_nlu_step(self, level: int) -> None:
+        """The bot's ``Understanding.read`` alone (parse cache, Rasa on a miss) on the mix."""
+        understanding = Understanding(self.client, PolicySettings())
 
         async def read(question: str, user_id: int) -> float:
             started = time.perf_counter()
             await understanding.read(question)
             return time.perf_counter() - started
 
-        figures.nlu_mix_cached = await closed_loop(
-            read, mixed_questions(), _users, concurrency=top, seconds=options.seconds
+        self.figures.nlu_mix_cached = await closed_loop(
+            read, mixed_questions(), _users, concurrency=level, seconds=self.options.seconds
         )
-        logger.info("NLU step on the mix, cache on: %.0f/s", figures.nlu_mix_cached.throughput)
+        logger.info("NLU step on the mix, cache on: %.0f/s", self.figures.nlu_mix_cached.throughput)
 
 
 async def _measure_bot(
-    rasa: RasaProcess, options: BenchOptions, figures: BenchFigures, workdir: Path
+    rasa: RasaProcess, raw: RawParse, options: BenchOptions, figures: BenchFigures, workdir: Path
 ) -> None:
-    """Three bot processes: cache on and off without the send limiter, then as deployed."""
+    """Three bot processes: cache on and off without the send limiter, then as deployed; raw
+    parse at each concurrency right before the bot's."""
     database_url = options.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     top = max(options.levels)
     async with BotApiStandIn(TOKEN) as standin:
@@ -150,6 +170,7 @@ async def _measure_bot(
             env = bot_environment(rasa, database_url, workdir, send_limit=False)
             async with _running_bot(load, env, workdir / "bot-cache.log", memory) as bot:
                 for level in options.levels:
+                    await raw.measure(level)
                     bot_cpu, rasa_cpu = cpu_seconds(bot_pid(bot)), cpu_seconds(rasa.pid)
                     result = await closed_loop(
                         load.ask, _questions, _users, concurrency=level, seconds=options.seconds
@@ -166,6 +187,7 @@ async def _measure_bot(
                         result.throughput,
                         result.p50 * 1000,
                     )
+                await raw.measure_nlu_step(top)
                 figures.mix_cached = await closed_loop(
                     load.ask,
                     mixed_questions(),
