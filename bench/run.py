@@ -106,9 +106,10 @@ class RawParse:
     """Rasa's ``/model/parse`` loaded straight, for the ratios' denominators.
 
     Each concurrency is measured right before the bot at that concurrency (the bot process
-    idle meanwhile): this machine's speed drifts over minutes, and raw figures taken minutes
-    before the bot's made the ratios move with the drift (a run gave Rasa 17.1 ms of CPU per
-    raw parse and 12.6 ms per parse behind the bot, which then beat raw parse 1.34×).
+    idle meanwhile), so that both sides of a ratio see the machine in the same minutes: its
+    speed moves within a run. Measured minutes apart, raw parse first, one run had Rasa at
+    17.1 ms of CPU per raw parse and 12.6 ms per parse behind the bot. Side by side the two
+    still differ on some runs (19.5 against 14.7 ms; 16.2 against 16.6 on another).
     """
 
     def __init__(
