@@ -156,7 +156,7 @@ class ArrivalLog:
         self._has_work = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.transactions = 0
-        """Batch transactions committed (for tests and the benchmark)."""
+        """Batch transactions committed (read by the tests)."""
 
     async def record(self, arrival: Arrival) -> Admission:
         """Do the update's arrival work; raises ``DatabaseUnavailable`` after every retry."""
@@ -228,18 +228,12 @@ class ArrivalLog:
                     fresh[id(waiting)] = waiting
             senders = {s.user_id: s for w in fresh.values() if (s := w.arrival.sender)}
             registered = await _register(session, list(senders.values()))
-            logged = [
-                (waiting, message, action)
-                for waiting in fresh.values()
-                if (message := waiting.arrival.message) is not None
-                and (action := _log_action(waiting, message, registered)) is not None
-            ]
-            rows = [_message_row(message, action, registered) for _, message, action in logged]
-            ids = await _insert_messages(session, rows)
+            logged = [entry for w in fresh.values() if (entry := _to_log(w, registered))]
+            ids = await _insert_messages(session, [entry.row() for entry in logged])
             questions = {
-                id(waiting): LoggedQuestion(message_id, registered[message.user_id].open_ticket)
-                for (waiting, message, action), message_id in zip(logged, ids, strict=True)
-                if action is QUESTION
+                id(entry.waiting): LoggedQuestion(message_id, entry.ticket_id)
+                for entry, message_id in zip(logged, ids, strict=True)
+                if entry.question
             }
             tickets = {  # loaded for the question handler; rare (a consultation under way)
                 ticket_id: await session.get(Ticket, ticket_id)
@@ -279,38 +273,44 @@ class _Registered:
     open_ticket: int | None
 
 
-QUESTION = "<question>"
-"""``_log_action`` for a question: logged with no action yet (the reading comes later)."""
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """A message the arrival log stores: a question (no action yet: the reading comes later,
+    filed under the open ticket) or a refused message (the refusal as its action)."""
+
+    waiting: _Waiting
+    message: InboundMessage
+    question: bool
+    action: str | None
+    ticket_id: int | None
+
+    def row(self) -> dict[str, object]:
+        message = self.message
+        return {
+            "chat_id": message.chat_id,
+            "user_id": message.user_id,
+            "direction": MessageDirection.IN,
+            "text": message.text,
+            "kind": message.kind,
+            "telegram_message_id": message.telegram_message_id,
+            "action": self.action,
+            "ticket_id": self.ticket_id,
+        }
 
 
-def _log_action(
-    waiting: _Waiting, message: InboundMessage, registered: dict[int, _Registered]
-) -> str | None:
-    """How to log the message on arrival: ``QUESTION``, a refusal's action, or None (not
-    here: the handlers log it themselves, as they do for a sender not registered here)."""
+def _to_log(waiting: _Waiting, registered: dict[int, _Registered]) -> _Logged | None:
+    """What to store of a new update's message; None for no message, or one the handlers log
+    themselves (not a question, a rating comment may be awaited, or no sender registered)."""
+    message = waiting.arrival.message
+    if message is None:
+        return None
     refusal = waiting.refused_with()
     if refusal is not None:
-        return refusal
+        return _Logged(waiting, message, question=False, action=refusal, ticket_id=None)
     sender = registered.get(message.user_id)
     if message.is_question and sender is not None and not sender.comment_requested:
-        return QUESTION
+        return _Logged(waiting, message, question=True, action=None, ticket_id=sender.open_ticket)
     return None
-
-
-def _message_row(
-    message: InboundMessage, action: str, registered: dict[int, _Registered]
-) -> dict[str, object]:
-    question = action is QUESTION
-    return {
-        "chat_id": message.chat_id,
-        "user_id": message.user_id,
-        "direction": MessageDirection.IN,
-        "text": message.text,
-        "kind": message.kind,
-        "telegram_message_id": message.telegram_message_id,
-        "action": None if question else action,
-        "ticket_id": registered[message.user_id].open_ticket if question else None,
-    }
 
 
 def _settle(
