@@ -8,7 +8,6 @@ import itertools
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from bot.storage import Message, ProcessedUpdate, upgrade_database_async
 from bot.storage.arrivals import Admission, Arrival, ArrivalLog, InboundMessage, Sender
 from bot.storage.database import DatabaseUnavailable
-
-
-@dataclass
-class CountingJudge:
-    verdict: str | None = None
-    calls: int = 0
-
-    def __call__(self) -> str | None:
-        self.calls += 1
-        return self.verdict
+from tests.storage.conftest import CountingJudge
 
 
 def _question(update_id: int, user_id: int = 7, judge: CountingJudge | None = None) -> Arrival:

@@ -21,7 +21,6 @@ from bot.storage import (
     create_engine,
     create_session_factory,
     log_message,
-    mark_update_processed,
     upgrade_database_async,
     utcnow,
 )
@@ -54,7 +53,8 @@ async def test_the_job_deletes_only_what_is_older_than_the_retention_period(
             )
             await _age(session, Message, Message.id == message_id, days)
         for update_id, days in ((1, 10), (2, 0)):
-            await mark_update_processed(session, update_id=update_id)
+            session.add(ProcessedUpdate(update_id=update_id))
+            await session.flush()
             await _age(session, ProcessedUpdate, ProcessedUpdate.update_id == update_id, days)
         await session.commit()
 

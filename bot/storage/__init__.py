@@ -18,7 +18,6 @@ from bot.storage.messages import (
     delete_processed_updates_older_than,
     last_question,
     log_message,
-    mark_update_processed,
     record_feedback,
 )
 from bot.storage.migrate import upgrade_database, upgrade_database_async
@@ -97,7 +96,6 @@ __all__ = [
     "list_open_tickets",
     "log_message",
     "mark_ticket_reminded",
-    "mark_update_processed",
     "mark_user_inactive",
     "open_ticket",
     "pending_rating_comment",

@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage._sql import execute_counting, insert_ignoring_conflicts
+from bot.storage._sql import execute_counting
 from bot.storage.enums import MessageDirection, TicketStatus
 from bot.storage.models import Feedback, Message, ProcessedUpdate, Ticket
 
@@ -126,14 +126,6 @@ async def record_feedback(
     session.add(feedback)
     await session.flush()
     return feedback
-
-
-async def mark_update_processed(session: AsyncSession, *, update_id: int) -> bool:
-    """Remember a Telegram update; False if it was seen before (also across processes).
-
-    The row becomes visible to others when the caller commits, so commit before slow work.
-    """
-    return await insert_ignoring_conflicts(session, ProcessedUpdate, update_id=update_id)
 
 
 async def delete_messages_older_than(session: AsyncSession, *, cutoff: datetime) -> int:

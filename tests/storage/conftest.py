@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,6 +27,18 @@ from bot.storage.database import normalize_database_url
 POSTGRES_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL storage tests skipped"
 
 MakeUser = Callable[..., Awaitable[User]]
+
+
+@dataclass
+class CountingJudge:
+    """A judge that gives the same verdict every time and counts how often it was asked."""
+
+    verdict: str | None = None
+    calls: int = 0
+
+    def __call__(self) -> str | None:
+        self.calls += 1
+        return self.verdict
 
 
 @pytest.fixture(

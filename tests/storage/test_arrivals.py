@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import event, select
@@ -28,28 +27,18 @@ from bot.storage import (
     User,
     claim_ticket,
     close_ticket,
+    create_engine,
+    create_session_factory,
     open_ticket,
     rate_ticket,
     request_rating_comment,
 )
 from bot.storage.arrivals import Admission, Arrival, ArrivalLog, InboundMessage, Sender
 from bot.storage.users import mark_user_inactive
-from tests.storage.conftest import MakeUser
+from tests.storage.conftest import CountingJudge, MakeUser
 
 CASE = EscalationReason.KONSULTASI_KASUS
 RATE_LIMITED = "rate_limited"
-
-
-@dataclass
-class CountingJudge:
-    """A judge that gives the same verdict every time and counts how often it was asked."""
-
-    verdict: str | None = None
-    calls: int = 0
-
-    def __call__(self) -> str | None:
-        self.calls += 1
-        return self.verdict
 
 
 def _sender(
@@ -253,6 +242,24 @@ async def test_a_repeated_update_is_dropped_without_being_judged_or_logged(
     registered = await _users(session_factory)
     assert sorted(registered) == [7, 8]  # the twin's sender (9) is not registered
     assert (registered[7].first_name, registered[7].username) == ("Sari", None)  # nor updated
+
+
+async def test_an_update_delivered_to_two_workers_is_new_to_one_of_them(
+    migrated_url: str,
+) -> None:
+    engines = [create_engine(migrated_url), create_engine(migrated_url)]
+    logs = [ArrivalLog(create_session_factory(engine)) for engine in engines]
+    try:
+        for update_id in range(1, 11):
+            first, second = await asyncio.gather(
+                *(log.record(_question(update_id, 7, f"q{update_id}")) for log in logs)
+            )
+            assert sorted([first.new, second.new]) == [False, True]
+    finally:
+        for log in logs:
+            await log.close()
+        for engine in engines:
+            await engine.dispose()
 
 
 async def test_senders_are_registered_and_told_whether_a_comment_is_awaited(

@@ -15,13 +15,13 @@ from bot.storage import (
     Feedback,
     Message,
     MessageDirection,
+    ProcessedUpdate,
     User,
     delete_messages_older_than,
     delete_processed_updates_older_than,
     get_or_create_user,
     get_user,
     log_message,
-    mark_update_processed,
     mark_user_inactive,
     record_feedback,
     set_share_name,
@@ -116,27 +116,6 @@ async def test_log_message_and_feedback(session: AsyncSession, make_user: MakeUs
         await log_message(session, chat_id=7, user_id=7, direction="sideways", text="x")
 
 
-async def test_update_is_processed_once(session: AsyncSession) -> None:
-    assert await mark_update_processed(session, update_id=900_000_001) is True
-    await session.commit()
-    assert await mark_update_processed(session, update_id=900_000_001) is False
-    assert await mark_update_processed(session, update_id=900_000_002) is True
-
-
-async def test_update_dedupe_across_concurrent_sessions(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
-    async def mark(update_id: int) -> bool:
-        async with session_factory() as session:
-            fresh = await mark_update_processed(session, update_id=update_id)
-            await session.commit()
-            return fresh
-
-    for update_id in range(1, 11):
-        results = await asyncio.gather(mark(update_id), mark(update_id))
-        assert sorted(results) == [False, True]
-
-
 async def test_retention_deletes_only_old_rows(session: AsyncSession, make_user: MakeUser) -> None:
     await make_user(7)
     now = utcnow()
@@ -144,8 +123,7 @@ async def test_retention_deletes_only_old_rows(session: AsyncSession, make_user:
         message_id = await log_message(session, chat_id=7, user_id=7, direction="in", text="x")
         message = await session.get_one(Message, message_id)
         message.created_at = now - timedelta(days=age_days)
-    for update_id in (1, 2):
-        await mark_update_processed(session, update_id=update_id)
+    session.add_all([ProcessedUpdate(update_id=1), ProcessedUpdate(update_id=2)])
     await session.commit()
 
     assert await delete_messages_older_than(session, cutoff=now - timedelta(days=180)) == 2
