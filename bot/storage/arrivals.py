@@ -337,7 +337,8 @@ async def _remember_updates(session: AsyncSession, update_ids: list[int]) -> set
 
 
 async def _register(session: AsyncSession, senders: list[Sender]) -> dict[int, _Registered]:
-    """Register the senders as ``register_user`` does; return what it told about each."""
+    """Create new senders (with a pseudonym), refresh changed details and mark them active;
+    return what the lookup told about each."""
     if not senders:
         return {}
     rows = await session.execute(_KNOWN_USERS, {"user_ids": [s.user_id for s in senders]})
