@@ -41,7 +41,8 @@ class RasaSettings(_Section):
     timeout_seconds: float = 5.0
     connect_timeout_seconds: float = 2.0
     startup_timeout_seconds: float = 180.0
-    max_connections: int = 64
+    parses_in_flight: int = Field(default=4, ge=1)
+    queue_timeout_seconds: float = Field(default=30.0, gt=0)
     parse_cache_size: int = Field(default=10_000, ge=0)
 
 

@@ -1,5 +1,8 @@
 """The NLU client against canned HTTP answers (httpx.MockTransport)."""
 
+import asyncio
+import json
+
 import httpx
 import pytest
 
@@ -91,3 +94,95 @@ async def test_empty_intent_is_none() -> None:
         result = await client.parse("")
     assert result.intent is None
     assert result.confidence == 0.0
+
+
+class HeldRasa:
+    """A /model/parse that answers each question only when told to; counts requests in flight."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.in_flight = self.most_in_flight = 0
+        self._answer: dict[str, asyncio.Event] = {}
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        text = json.loads(request.content)["text"]
+        self.started.append(text)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await self._answer.setdefault(text, asyncio.Event()).wait()
+        finally:
+            self.in_flight -= 1
+        return httpx.Response(200, json={**PARSE_PAYLOAD, "text": text})
+
+    def answer(self, *texts: str) -> None:
+        for text in texts:
+            self._answer.setdefault(text, asyncio.Event()).set()
+
+
+async def settle() -> None:
+    """Let every task that can run, run."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_parses_beyond_the_limit_wait_their_turn_first_come_first_served() -> None:
+    rasa = HeldRasa()
+    async with NluClient(
+        "http://rasa", parses_in_flight=2, transport=httpx.MockTransport(rasa)
+    ) as client:
+        parses = {}
+        for text in ("q0", "q1", "q2", "q3", "q4"):
+            parses[text] = asyncio.create_task(client.parse(text))
+            await settle()
+        assert rasa.started == ["q0", "q1"]
+        rasa.answer("q1")
+        await settle()
+        assert rasa.started == ["q0", "q1", "q2"]
+        parses["q5"] = asyncio.create_task(client.parse("q5"))  # a newcomer queues behind q3, q4
+        await settle()
+        rasa.answer("q0")
+        await settle()
+        assert rasa.started == ["q0", "q1", "q2", "q3"]
+        rasa.answer("q2", "q3", "q4", "q5")
+        results = await asyncio.wait_for(asyncio.gather(*parses.values()), 1.0)
+    assert [result.text for result in results] == ["q0", "q1", "q2", "q3", "q4", "q5"]
+    assert rasa.started == ["q0", "q1", "q2", "q3", "q4", "q5"]
+    assert rasa.most_in_flight == 2
+
+
+async def test_a_question_that_waits_too_long_for_its_turn_is_unavailable_and_frees_its_place() -> (
+    None
+):
+    rasa = HeldRasa()
+    async with NluClient(
+        "http://rasa",
+        parses_in_flight=1,
+        queue_timeout_seconds=0.05,
+        transport=httpx.MockTransport(rasa),
+    ) as client:
+        first = asyncio.create_task(client.parse("q0"))
+        await settle()
+        with pytest.raises(NluUnavailable, match="busy"):
+            await asyncio.wait_for(client.parse("q1"), 1.0)
+        rasa.answer("q0", "q2")
+        assert (await asyncio.wait_for(first, 1.0)).text == "q0"
+        assert (await asyncio.wait_for(client.parse("q2"), 1.0)).text == "q2"
+    assert rasa.started == ["q0", "q2"]
+
+
+async def test_a_cancelled_question_gives_up_its_place_waiting_or_in_flight() -> None:
+    rasa = HeldRasa()
+    async with NluClient(
+        "http://rasa", parses_in_flight=1, transport=httpx.MockTransport(rasa)
+    ) as client:
+        in_flight = asyncio.create_task(client.parse("q0"))
+        await settle()
+        waiting = asyncio.create_task(client.parse("q1"))
+        await settle()
+        waiting.cancel()
+        in_flight.cancel()
+        await asyncio.gather(in_flight, waiting, return_exceptions=True)
+        rasa.answer("q2")
+        assert (await asyncio.wait_for(client.parse("q2"), 1.0)).text == "q2"
+    assert rasa.started == ["q0", "q2"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from types import TracebackType
 
@@ -14,8 +15,19 @@ from bot.settings import RasaSettings
 logger = logging.getLogger(__name__)
 
 
+DEFAULT_PARSES_IN_FLIGHT = 4
+DEFAULT_QUEUE_TIMEOUT_SECONDS = 30.0
+
+
 class NluClient:
     """One long-lived ``httpx.AsyncClient`` to a Rasa server; create once, close on shutdown.
+
+    At most ``parses_in_flight`` parses are sent at once; the others wait here, first come
+    first served, at most ``queue_timeout_seconds``. Rasa parses one message at a time, so a
+    few requests keep it busy; more only queue inside Rasa, and not in order: ramping up to 32
+    questions at once against one Rasa, requests on connections opened while it was busy
+    waited up to 2.8 s while those on its open connections were served (median 0.18 s). Queued
+    here in front of 4 connections, the slowest took 0.22 s, at the same throughput.
 
     Its I/O goes through ``AiohttpTransport`` unless a ``transport`` is given.
     """
@@ -27,10 +39,14 @@ class NluClient:
         auth_token: str | None = None,
         timeout_seconds: float = 5.0,
         connect_timeout_seconds: float = 2.0,
-        max_connections: int = 64,
+        parses_in_flight: int = DEFAULT_PARSES_IN_FLIGHT,
+        queue_timeout_seconds: float = DEFAULT_QUEUE_TIMEOUT_SECONDS,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._params = {"token": auth_token} if auth_token else {}
+        self._in_flight = asyncio.Semaphore(parses_in_flight)  # first come, first served
+        self._queue_timeout = queue_timeout_seconds
+        max_connections = parses_in_flight + 1  # and one for /status
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds),
@@ -44,17 +60,31 @@ class NluClient:
     def from_settings(
         cls, settings: RasaSettings, *, url: str, auth_token: str | None
     ) -> NluClient:
-        """A client with the configured timeouts and connection limit."""
+        """A client with the configured timeouts and limits."""
         return cls(
             url,
             auth_token=auth_token,
             timeout_seconds=settings.timeout_seconds,
             connect_timeout_seconds=settings.connect_timeout_seconds,
-            max_connections=settings.max_connections,
+            parses_in_flight=settings.parses_in_flight,
+            queue_timeout_seconds=settings.queue_timeout_seconds,
         )
 
     async def parse(self, text: str) -> NluResult:
-        """Classify one message; raise ``NluUnavailable`` when Rasa cannot answer."""
+        """Classify one message; raise ``NluUnavailable`` when Rasa cannot answer in time."""
+        try:
+            async with asyncio.timeout(self._queue_timeout):
+                await self._in_flight.acquire()
+        except TimeoutError:
+            raise NluUnavailable(
+                f"Rasa busy: no turn to parse within {self._queue_timeout:g} s"
+            ) from None
+        try:
+            return await self._parse(text)
+        finally:
+            self._in_flight.release()
+
+    async def _parse(self, text: str) -> NluResult:
         try:
             response = await self._post_parse(text)
         except httpx.ConnectError:
