@@ -29,6 +29,7 @@ class BenchFigures:
     rasa_memory_mb: float = float("nan")
     training_seconds: float | None = None
     rasa_ready_seconds: float = float("nan")
+    nlu_unavailable: dict[str, int] = field(default_factory=dict)  # escalated, by bot run
     notes: list[str] = field(default_factory=list)
 
 
@@ -132,6 +133,10 @@ def render(figures: BenchFigures) -> str:
         f"| CPU per parse, raw (Rasa), c={top} | {figures.raw_rasa_cpu_ms:.2f} ms |",
         f"| CPU per message, bot path (bot / Rasa), c={top}"
         f" | {figures.bot_cpu_ms:.2f} / {figures.bot_rasa_cpu_ms:.2f} ms |",
+        *(
+            f"| Questions escalated because Rasa did not answer in time: {run} | {count} |"
+            for run, count in figures.nlu_unavailable.items()
+        ),
         "",
         "## Targets",
         "",

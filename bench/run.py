@@ -25,14 +25,15 @@ from bench.botside import (
     peak_memory_mb,
     start_bot,
 )
-from bench.load import LoadResult, closed_loop, open_loop_burst
+from bench.load import LoadResult, Request, closed_loop, open_loop_burst
 from bench.questions import mixed_questions, unique_questions
 from bench.report import BenchFigures, render
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.training import train_model
 from bot.nlu.understanding import Understanding
-from bot.settings import REPO_ROOT, PolicySettings
+from bot.settings import REPO_ROOT, PolicySettings, load_settings
+from handlers.questions import NLU_UNAVAILABLE_LOG
 from tests.e2e.bot_process import TOKEN, BotProcess
 from tests.telegram_standin import BotApiStandIn
 
@@ -64,7 +65,12 @@ async def run_bench(options: BenchOptions, *, command: str, machine: str) -> str
         await rasa.wait_ready(300.0)
         figures.rasa_ready_seconds = time.perf_counter() - started
         logger.info("Rasa ready in %.1f s", figures.rasa_ready_seconds)
-        async with NluClient(rasa.url, auth_token=rasa.auth_token, timeout_seconds=30.0) as client:
+        async with NluClient(
+            rasa.url,
+            auth_token=rasa.auth_token,
+            timeout_seconds=30.0,
+            parses_in_flight=max(options.levels),  # raw: every request straight to Rasa
+        ) as client:
             raw = RawParse(rasa, client, options, figures)
             await raw.warm_up()
             with tempfile.TemporaryDirectory(prefix="tanya-bench-") as workdir:
@@ -141,18 +147,30 @@ class RawParse:
         )
 
     async def measure_nlu_step(self, level: int) -> None:
-        """The bot's ``Understanding.read`` alone (parse cache, Rasa on a miss) on the mix."""
-        understanding = Understanding(self.client, PolicySettings())
+        """The bot's ``Understanding.read`` alone (parse cache, Rasa on a miss) on the mix,
+        with the bot's client settings."""
+        client = NluClient.from_settings(
+            load_settings().rasa, url=self.rasa.url, auth_token=self.rasa.auth_token
+        )
+        async with client:
+            understanding = Understanding(client, PolicySettings())
+            self.figures.nlu_mix_cached = await closed_loop(
+                self._timed(understanding),
+                mixed_questions(),
+                _users,
+                concurrency=level,
+                seconds=self.options.seconds,
+            )
+        logger.info("NLU step on the mix, cache on: %.0f/s", self.figures.nlu_mix_cached.throughput)
 
+    @staticmethod
+    def _timed(understanding: Understanding) -> Request:
         async def read(question: str, user_id: int) -> float:
             started = time.perf_counter()
             await understanding.read(question)
             return time.perf_counter() - started
 
-        self.figures.nlu_mix_cached = await closed_loop(
-            read, mixed_questions(), _users, concurrency=level, seconds=self.options.seconds
-        )
-        logger.info("NLU step on the mix, cache on: %.0f/s", self.figures.nlu_mix_cached.throughput)
+        return read
 
 
 async def _measure_bot(
@@ -169,7 +187,8 @@ async def _measure_bot(
         memory: list[float] = []
         try:
             env = bot_environment(rasa, database_url, workdir, send_limit=False)
-            async with _running_bot(load, env, workdir / "bot-cache.log", memory) as bot:
+            log_path = workdir / "bot-cache.log"
+            async with _running_bot(load, env, log_path, memory) as bot:
                 for level in options.levels:
                     await raw.measure(level)
                     bot_cpu, rasa_cpu = cpu_seconds(bot_pid(bot)), cpu_seconds(rasa.pid)
@@ -197,6 +216,9 @@ async def _measure_bot(
                     seconds=options.mix_seconds,
                 )
                 logger.info("mix with cache: %.1f msg/s", figures.mix_cached.throughput)
+            figures.nlu_unavailable["concurrency levels and mix with cache"] = _nlu_unavailable(
+                log_path
+            )
             env = bot_environment(rasa, database_url, workdir, parse_cache_size=0, send_limit=False)
             log_path = workdir / "bot-nocache.log"
             async with _running_bot(load, env, log_path, memory):
@@ -210,12 +232,20 @@ async def _measure_bot(
                 logger.info("mix without cache: %.1f msg/s", figures.mix_uncached.throughput)
             if "NLU parse cache: off" not in log_path.read_text(errors="replace"):
                 figures.mix_uncached_note = "NOT honoured: this build ignores parse_cache_size"
+            figures.nlu_unavailable["mix, cache off"] = _nlu_unavailable(log_path)
             env = bot_environment(rasa, database_url, workdir)
-            async with _running_bot(load, env, workdir / "bot-burst.log", memory):
+            log_path = workdir / "bot-burst.log"
+            async with _running_bot(load, env, log_path, memory):
                 await _burst(load, options, figures)
+            figures.nlu_unavailable["burst"] = _nlu_unavailable(log_path)
             figures.bot_memory_mb = max(memory)
         finally:
             await watch.stop()
+
+
+def _nlu_unavailable(log_path: Path) -> int:
+    """Questions the bot escalated because Rasa did not answer in time (its log says so)."""
+    return log_path.read_text(errors="replace").count(NLU_UNAVAILABLE_LOG)
 
 
 def _per_message(cpu: float, result: LoadResult) -> float:

@@ -31,6 +31,7 @@ from handlers.staff_queue import relay_user_message, take_rating_comment, thank_
 from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
+NLU_UNAVAILABLE_LOG = "NLU unavailable; escalating the question"
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -94,7 +95,7 @@ async def _respond(
     try:
         understood = await reading_task
     except NluUnavailable:
-        logger.warning("NLU unavailable; escalating the question")
+        logger.warning(NLU_UNAVAILABLE_LOG)
         await escalate(
             context,
             user_id=user_id,
