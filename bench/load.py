@@ -41,6 +41,10 @@ class LoadResult:
     def p99(self) -> float:
         return self.percentile(0.99)
 
+    @property
+    def slowest(self) -> float:
+        return max(self.latencies, default=float("nan"))
+
 
 Request = Callable[[str, int], Awaitable[float]]
 """Send one question as one user; return its latency in seconds (raise on failure)."""
