@@ -26,7 +26,7 @@ class NluClient:
     first served, at most ``queue_timeout_seconds``. Rasa parses one message at a time, so a
     few requests keep it busy; more only queue inside Rasa, and not in order: ramping up to 32
     questions at once against one Rasa, requests on connections opened while it was busy
-    waited up to 3.0 s while those on its open connections were served (median 0.19 s). Queued
+    waited up to 3.1 s while those on its open connections were served (median 0.19 s). Queued
     here in front of 4 connections, the slowest took 0.27–0.30 s (``python -m bench.ramp``).
 
     Its I/O goes through ``AiohttpTransport`` unless a ``transport`` is given.
