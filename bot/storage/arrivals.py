@@ -280,9 +280,12 @@ class _Logged:
 
     waiting: _Waiting
     message: InboundMessage
-    question: bool
     action: str | None
     ticket_id: int | None
+
+    @property
+    def question(self) -> bool:
+        return self.action is None
 
     def row(self) -> dict[str, object]:
         message = self.message
@@ -306,10 +309,10 @@ def _to_log(waiting: _Waiting, registered: dict[int, _Registered]) -> _Logged | 
         return None
     refusal = waiting.refused_with()
     if refusal is not None:
-        return _Logged(waiting, message, question=False, action=refusal, ticket_id=None)
+        return _Logged(waiting, message, action=refusal, ticket_id=None)
     sender = registered.get(message.user_id)
     if message.is_question and sender is not None and not sender.comment_requested:
-        return _Logged(waiting, message, question=True, action=None, ticket_id=sender.open_ticket)
+        return _Logged(waiting, message, action=None, ticket_id=sender.open_ticket)
     return None
 
 
