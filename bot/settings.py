@@ -43,6 +43,8 @@ class RasaSettings(_Section):
     startup_timeout_seconds: float = 180.0
     parses_in_flight: int = Field(default=4, ge=1)
     queue_timeout_seconds: float = Field(default=30.0, gt=0)
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_pause_seconds: float = Field(default=15.0, gt=0)
     parse_cache_size: int = Field(default=10_000, ge=0)
 
 

@@ -9,6 +9,7 @@ from types import TracebackType
 import httpx
 
 from bot.http_transport import AiohttpTransport
+from bot.nlu.breaker import RasaBreaker
 from bot.nlu.result import NluResult, NluUnavailable
 from bot.settings import RasaSettings
 
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PARSES_IN_FLIGHT = 4
 DEFAULT_QUEUE_TIMEOUT_SECONDS = 30.0
+DEFAULT_BREAKER_FAILURES = 3
+DEFAULT_BREAKER_PAUSE_SECONDS = 15.0
 
 
 class NluClient:
@@ -28,6 +31,9 @@ class NluClient:
     questions at once against one Rasa, requests on connections opened while it was busy
     waited up to 3.1 s while those on its open connections were served (median 0.19 s). Queued
     here in front of 4 connections, the slowest took 0.27–0.30 s (``python -m bench.ramp``).
+
+    After ``breaker_failures`` parses in a row fail, questions skip Rasa for
+    ``breaker_pause_seconds`` (``RasaBreaker``) instead of each waiting out a timeout.
 
     Its I/O goes through ``AiohttpTransport`` unless a ``transport`` is given.
     """
@@ -41,9 +47,13 @@ class NluClient:
         connect_timeout_seconds: float = 2.0,
         parses_in_flight: int = DEFAULT_PARSES_IN_FLIGHT,
         queue_timeout_seconds: float = DEFAULT_QUEUE_TIMEOUT_SECONDS,
+        breaker: RasaBreaker | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._params = {"token": auth_token} if auth_token else {}
+        self.breaker = breaker or RasaBreaker(
+            failures=DEFAULT_BREAKER_FAILURES, pause_seconds=DEFAULT_BREAKER_PAUSE_SECONDS
+        )
         self._in_flight = asyncio.Semaphore(parses_in_flight)  # first come, first served
         self._queue_timeout = queue_timeout_seconds
         max_connections = parses_in_flight + 1  # and one for /status
@@ -68,10 +78,15 @@ class NluClient:
             connect_timeout_seconds=settings.connect_timeout_seconds,
             parses_in_flight=settings.parses_in_flight,
             queue_timeout_seconds=settings.queue_timeout_seconds,
+            breaker=RasaBreaker(
+                failures=settings.breaker_failures,
+                pause_seconds=settings.breaker_pause_seconds,
+            ),
         )
 
     async def parse(self, text: str) -> NluResult:
         """Classify one message; raise ``NluUnavailable`` when Rasa cannot answer in time."""
+        self.breaker.check()  # a paused Rasa: fail now, not after waiting for a turn
         try:
             async with asyncio.timeout(self._queue_timeout):
                 await self._in_flight.acquire()
@@ -80,7 +95,8 @@ class NluClient:
                 f"Rasa busy: no turn to parse within {self._queue_timeout:g} s"
             ) from None
         try:
-            return await self._parse(text)
+            with self.breaker.attempt():
+                return await self._parse(text)
         finally:
             self._in_flight.release()
 

@@ -1,0 +1,88 @@
+"""Stop sending questions to a Rasa that keeps failing; try it again after a pause."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from bot.nlu.result import NluUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class RasaBreaker:
+    """After ``failures`` parses in a row fail, questions skip Rasa for ``pause_seconds``.
+
+    A Rasa that hangs (a stopped process, a full machine) fails each parse only when its
+    timeout runs out, and the questions queued behind it wait for those timeouts in turn.
+    While paused, a question fails at once (``NluUnavailable``: it goes to a consultant), and a
+    cached question is still answered. When the pause is over, one question tries Rasa: if it
+    is answered, every question goes to Rasa again; if not, another pause begins. A parse
+    that is cancelled decides nothing.
+    """
+
+    def __init__(
+        self,
+        *,
+        failures: int,
+        pause_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._failures_to_pause = failures
+        self._pause_seconds = pause_seconds
+        self._clock = clock
+        self._failed_in_a_row = 0
+        self._paused_until: float | None = None
+        self._trying = False  # one question is trying Rasa after a pause
+
+    @property
+    def paused(self) -> bool:
+        """True while questions skip Rasa (also while one question is trying it again)."""
+        return self._paused_until is not None
+
+    def check(self) -> None:
+        """Raise ``NluUnavailable`` if a question would skip Rasa now (before it queues)."""
+        if self._paused_until is not None and (self._trying or self._clock() < self._paused_until):
+            raise NluUnavailable(
+                f"Rasa paused after {self._failed_in_a_row} failed parses in a row"
+            )
+
+    @contextmanager
+    def attempt(self) -> Iterator[None]:
+        """One parse: skip Rasa while paused, and count how the parse ended."""
+        self.check()
+        trying = self._paused_until is not None
+        self._trying = self._trying or trying
+        try:
+            yield
+        except NluUnavailable:
+            self._failed(trying)
+            raise
+        except BaseException:
+            if trying:
+                self._trying = False  # cancelled: the next question tries instead
+            raise
+        self._answered(trying)
+
+    def _failed(self, trying: bool) -> None:
+        self._failed_in_a_row += 1
+        if trying:
+            self._trying = False
+        elif self._paused_until is not None or self._failed_in_a_row < self._failures_to_pause:
+            return
+        self._paused_until = self._clock() + self._pause_seconds
+        logger.warning(
+            "Rasa failed %d parses in a row; questions go to consultants for %g s",
+            self._failed_in_a_row,
+            self._pause_seconds,
+        )
+
+    def _answered(self, trying: bool) -> None:
+        if self._paused_until is not None:
+            logger.info("Rasa answers again; questions go to Rasa")
+        if trying:
+            self._trying = False
+        self._failed_in_a_row = 0
+        self._paused_until = None
