@@ -94,8 +94,8 @@ async def _respond(
     services = context.services
     try:
         understood = await reading_task
-    except NluUnavailable:
-        logger.warning(NLU_UNAVAILABLE_LOG)
+    except NluUnavailable as error:
+        logger.warning("%s (%s)", NLU_UNAVAILABLE_LOG, error)
         await escalate(
             context,
             user_id=user_id,

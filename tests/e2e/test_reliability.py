@@ -10,12 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.nlu.rasa_server import RasaProcess, free_port
 from bot.nlu.training import train_model
 from bot.storage import Message, Ticket, User
+from tests.conftest import RunningRasa
 from tests.e2e.bot_process import TOKEN, BotProcess
 from tests.e2e.conftest import STAFF_CHAT_ID
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
@@ -288,6 +290,68 @@ async def test_rasa_outage_escalates_honestly_and_recovers_without_restart(
     finally:
         rasa.stop()
         assert bot.stop() == 0, bot.log_tail()
+
+
+async def test_a_hung_rasa_is_skipped_for_a_pause_then_tried_again(
+    standin: BotApiStandIn,
+    bot_env: dict[str, str],
+    rasa_server: RunningRasa,
+    tmp_path: Path,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """A stopped Rasa process accepts requests and never answers: only timeouts tell."""
+    pause = 8.0
+    config = tmp_path / "config.yml"
+    rasa = {"timeout_seconds": 2.0, "breaker_failures": 3, "breaker_pause_seconds": pause}
+    config.write_text(yaml.safe_dump({"rasa": rasa}), encoding="utf-8")
+    bot = BotProcess(standin, tmp_path / "bot.log", **bot_env, TANYA_NETRAL_CONFIG=str(config))
+    await bot.start()
+    try:
+        assert "Dasar hukum" in _text(
+            await _ask(standin, FakeUser(700), "pns boleh like postingan capres di ig?")
+        )
+        os.killpg(rasa_server.pid, signal.SIGSTOP)
+        try:
+            users = [FakeUser(701 + n) for n in range(7)]
+            for number, user in enumerate(users[:6]):  # four parses in flight, two wait
+                await standin.send_text(user, f"apakah asn boleh hadir di acara kampanye {number}")
+            await _wait_for_log(bot, "parses in a row; questions go to consultants")
+            await standin.send_text(users[6], "kalau pns jadi saksi paslon di tps gimana")
+            for user in users:  # an office-hours note may come first
+                await standin.wait_for_sent(
+                    lambda r: "tidak tersedia" in _text(r) and "tiket" in _text(r),
+                    chat_id=user.id,
+                    timeout=30,
+                )
+        finally:
+            os.killpg(rasa_server.pid, signal.SIGCONT)
+        unavailable = [
+            line
+            for line in bot.log_path.read_text(errors="replace").splitlines()
+            if "NLU unavailable" in line
+        ]
+        assert len(unavailable) == 7
+        assert sum("ReadTimeout" in line for line in unavailable) == 4  # in flight, timed out
+        assert sum("Rasa paused after" in line for line in unavailable) == 3  # skipped Rasa
+        async with db() as session:
+            tickets = list(await session.scalars(select(Ticket)))
+        assert [t.reason for t in tickets] == ["nlu_tidak_tersedia"] * 7
+
+        await asyncio.sleep(pause)  # then the next question tries Rasa, and is answered
+        answer = await _ask(standin, FakeUser(710), "bolehkah asn foto bersama caleg?")
+        assert "Dasar hukum" in _text(answer)
+        await _wait_for_log(bot, "Rasa answers again")
+        assert bot.running
+    finally:
+        os.killpg(rasa_server.pid, signal.SIGCONT)
+        assert bot.stop() == 0, bot.log_tail()
+
+
+async def _wait_for_log(bot: BotProcess, text: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in bot.log_path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} not logged:\n{bot.log_tail()}"
+        await asyncio.sleep(0.05)
 
 
 async def test_webhook_processes_a_repeated_update_once_and_checks_the_secret(
