@@ -5,7 +5,8 @@ Rasa is stopped (SIGSTOP: it still accepts connections, it never answers) while 
 resumed. The bot runs twice: as configured (``rasa.breaker_failures``, default 3), and with
 the breaker out of reach (a million failures), which is how every question waited before.
 Each question is escalated to a consultant; what differs is how long the user waits for the
-reply, and how many questions were sent to the hung Rasa.
+reply, and whether the question was sent to the hung Rasa, gave up waiting for a turn, or
+skipped Rasa while the breaker paused it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -37,10 +39,19 @@ _questions = unique_questions()
 _users = itertools.count(300_000_000 + int(time.time()) % 1000 * 1_000_000)
 
 
+@dataclass(frozen=True)
+class Escalations:
+    """Why questions went to a consultant, from the bot's log."""
+
+    timed_out: int  # sent to the hung Rasa
+    waited: int  # gave up waiting for a turn (queue timeout), never sent
+    skipped: int  # Rasa paused by the breaker, never sent
+
+
 async def hung_rasa(
     rasa: RasaProcess, workdir: Path, breaker_failures: int, rate: int, seconds: float
-) -> tuple[BurstResult, int, int]:
-    """Questions while Rasa is stopped: the result, questions sent to Rasa, questions skipped."""
+) -> tuple[BurstResult, Escalations]:
+    """Questions while Rasa is stopped, and why each was escalated."""
     config = workdir / f"config-breaker-{breaker_failures}.yml"
     config.write_text(yaml.safe_dump({"rasa": {"breaker_failures": breaker_failures}}))
     database_url = f"sqlite+aiosqlite:///{workdir / f'outage-{breaker_failures}.db'}"
@@ -70,7 +81,8 @@ async def hung_rasa(
         if NLU_UNAVAILABLE_LOG in line
     ]
     skipped = sum("Rasa paused" in line for line in unavailable)
-    return result, len(unavailable) - skipped, skipped
+    waited = sum("Rasa busy" in line for line in unavailable)
+    return result, Escalations(len(unavailable) - skipped - waited, waited, skipped)
 
 
 async def run(rate: int, seconds: float) -> list[str]:
@@ -78,17 +90,15 @@ async def run(rate: int, seconds: float) -> list[str]:
     rasa = RasaProcess((await asyncio.to_thread(train_model)).model_path)
     rasa.start()
     lines = [
-        "| breaker | questions | answered | sent to Rasa | skipped Rasa"
-        " | reply p50 s | p90 s | slowest s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| breaker | questions | answered | sent to Rasa (timed out) | gave up waiting for a turn"
+        " | skipped Rasa (paused) | reply p50 s | p90 s | slowest s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     try:
         await rasa.wait_ready(300.0)
         with tempfile.TemporaryDirectory(prefix="tanya-outage-") as workdir:
             for failures in (settings.breaker_failures, BREAKER_OUT_OF_REACH):
-                result, sent, skipped = await hung_rasa(
-                    rasa, Path(workdir), failures, rate, seconds
-                )
+                result, why = await hung_rasa(rasa, Path(workdir), failures, rate, seconds)
                 label = (
                     f"after {failures} failures, {settings.breaker_pause_seconds:g} s pause"
                     if failures != BREAKER_OUT_OF_REACH
@@ -96,7 +106,8 @@ async def run(rate: int, seconds: float) -> list[str]:
                 )
                 replies = LoadResult(0, result.answered, result.lost, seconds, result.latencies)
                 lines.append(
-                    f"| {label} | {result.sent} | {result.answered} | {sent} | {skipped}"
+                    f"| {label} | {result.sent} | {result.answered} | {why.timed_out}"
+                    f" | {why.waited} | {why.skipped}"
                     f" | {replies.p50:.2f} | {replies.percentile(0.9):.2f}"
                     f" | {replies.slowest:.2f} |"
                 )
