@@ -13,6 +13,7 @@ import yaml
 
 from bot.nlu.rasa_server import RasaProcess, free_port
 from bot.settings import DEFAULT_CONFIG_PATH
+from handlers.questions import NLU_UNAVAILABLE_LOG
 from tests.e2e.bot_process import BotProcess
 from tests.telegram_standin import BotApiStandIn
 
@@ -109,6 +110,12 @@ async def start_bot(standin: BotApiStandIn, env: dict[str, str], log_path: Path)
     process = BotProcess(standin, log_path, **env)
     await process.start(ready_method="setWebhook", timeout=180.0)
     return process
+
+
+def nlu_unavailable(log_path: Path) -> list[str]:
+    """The bot's log lines for questions escalated because the NLU was unavailable, with why."""
+    lines = log_path.read_text(errors="replace").splitlines()
+    return [line for line in lines if NLU_UNAVAILABLE_LOG in line]
 
 
 def bot_pid(process: BotProcess) -> int | None:

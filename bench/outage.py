@@ -24,13 +24,18 @@ from pathlib import Path
 
 import yaml
 
-from bench.botside import BotUnderLoad, ReplyWatch, bot_environment, start_bot
+from bench.botside import (
+    BotUnderLoad,
+    ReplyWatch,
+    bot_environment,
+    nlu_unavailable,
+    start_bot,
+)
 from bench.load import BurstResult, LoadResult, closed_loop, open_loop_burst
 from bench.questions import unique_questions
 from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.training import train_model
 from bot.settings import load_settings
-from handlers.questions import NLU_UNAVAILABLE_LOG
 from tests.e2e.bot_process import TOKEN
 from tests.telegram_standin import BotApiStandIn
 
@@ -75,11 +80,7 @@ async def hung_rasa(
         finally:
             bot.stop()
             await watch.stop()
-    unavailable = [
-        line
-        for line in log_path.read_text(errors="replace").splitlines()
-        if NLU_UNAVAILABLE_LOG in line
-    ]
+    unavailable = nlu_unavailable(log_path)
     skipped = sum("Rasa paused" in line for line in unavailable)
     waited = sum("Rasa busy" in line for line in unavailable)
     return result, Escalations(len(unavailable) - skipped - waited, waited, skipped)

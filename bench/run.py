@@ -22,6 +22,7 @@ from bench.botside import (
     bot_environment,
     bot_pid,
     cpu_seconds,
+    nlu_unavailable,
     peak_memory_mb,
     start_bot,
 )
@@ -33,7 +34,6 @@ from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.training import train_model
 from bot.nlu.understanding import Understanding
 from bot.settings import REPO_ROOT, PolicySettings, load_settings
-from handlers.questions import NLU_UNAVAILABLE_LOG
 from tests.e2e.bot_process import TOKEN, BotProcess
 from tests.telegram_standin import BotApiStandIn
 
@@ -216,9 +216,8 @@ async def _measure_bot(
                     seconds=options.mix_seconds,
                 )
                 logger.info("mix with cache: %.1f msg/s", figures.mix_cached.throughput)
-            figures.nlu_unavailable["concurrency levels and mix with cache"] = _nlu_unavailable(
-                log_path
-            )
+            escalated = len(nlu_unavailable(log_path))
+            figures.nlu_unavailable["concurrency levels and mix with cache"] = escalated
             env = bot_environment(rasa, database_url, workdir, parse_cache_size=0, send_limit=False)
             log_path = workdir / "bot-nocache.log"
             async with _running_bot(load, env, log_path, memory):
@@ -232,20 +231,15 @@ async def _measure_bot(
                 logger.info("mix without cache: %.1f msg/s", figures.mix_uncached.throughput)
             if "NLU parse cache: off" not in log_path.read_text(errors="replace"):
                 figures.mix_uncached_note = "NOT honoured: this build ignores parse_cache_size"
-            figures.nlu_unavailable["mix, cache off"] = _nlu_unavailable(log_path)
+            figures.nlu_unavailable["mix, cache off"] = len(nlu_unavailable(log_path))
             env = bot_environment(rasa, database_url, workdir)
             log_path = workdir / "bot-burst.log"
             async with _running_bot(load, env, log_path, memory):
                 await _burst(load, options, figures)
-            figures.nlu_unavailable["burst"] = _nlu_unavailable(log_path)
+            figures.nlu_unavailable["burst"] = len(nlu_unavailable(log_path))
             figures.bot_memory_mb = max(memory)
         finally:
             await watch.stop()
-
-
-def _nlu_unavailable(log_path: Path) -> int:
-    """Questions the bot escalated because Rasa did not answer in time (its log says so)."""
-    return log_path.read_text(errors="replace").count(NLU_UNAVAILABLE_LOG)
 
 
 def _per_message(cpu: float, result: LoadResult) -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.nlu.breaker import RasaBreaker
 from bot.nlu.client import NluClient
-from bot.nlu.result import NluUnavailable
+from bot.nlu.result import NluResult, NluUnavailable
 from tests.test_nlu_client import PARSE_PAYLOAD, settle
 
 PAUSE = 15.0
@@ -67,6 +67,21 @@ async def fail(client: NluClient, *texts: str) -> None:
             await client.parse(text)
 
 
+async def sit_out_a_pause(client: NluClient, rasa: FlakyRasa, clock: Clock) -> None:
+    """Three failures in a row pause Rasa (q1-q3); then the pause runs out, Rasa still down."""
+    rasa.down = True
+    await fail(client, "q1", "q2", "q3")
+    clock.now += PAUSE
+
+
+async def ask_held(client: NluClient, rasa: FlakyRasa, text: str) -> asyncio.Task[NluResult]:
+    """Ask a question Rasa holds until ``rasa.held[text]`` is set; return once it is in flight."""
+    rasa.held[text] = asyncio.Event()
+    task = asyncio.create_task(client.parse(text))
+    await settle()
+    return task
+
+
 async def test_after_failures_in_a_row_questions_skip_rasa_until_it_answers_again(
     client: NluClient, rasa: FlakyRasa, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -92,9 +107,7 @@ async def test_after_failures_in_a_row_questions_skip_rasa_until_it_answers_agai
 async def test_a_failed_try_after_the_pause_starts_another_pause(
     client: NluClient, rasa: FlakyRasa, clock: Clock
 ) -> None:
-    rasa.down = True
-    await fail(client, "q1", "q2", "q3")
-    clock.now += PAUSE
+    await sit_out_a_pause(client, rasa, clock)
     await fail(client, "q4", "q5")  # q4 tries Rasa and fails; q5 is skipped
     assert rasa.asked == ["q1", "q2", "q3", "q4"]
     clock.now += PAUSE - 0.1
@@ -129,9 +142,7 @@ async def test_a_question_waiting_its_turn_is_not_a_failure_of_rasa(
         breaker=breaker,
         transport=httpx.MockTransport(rasa),
     ) as client:
-        rasa.held["slow"] = asyncio.Event()
-        slow = asyncio.create_task(client.parse("slow"))
-        await settle()
+        slow = await ask_held(client, rasa, "slow")
         with pytest.raises(NluUnavailable, match="busy"):
             await client.parse("q1")
         rasa.held["slow"].set()
@@ -143,13 +154,9 @@ async def test_a_question_waiting_its_turn_is_not_a_failure_of_rasa(
 async def test_while_one_question_tries_rasa_the_others_skip_it(
     client: NluClient, rasa: FlakyRasa, clock: Clock
 ) -> None:
-    rasa.down = True
-    await fail(client, "q1", "q2", "q3")
-    clock.now += PAUSE
+    await sit_out_a_pause(client, rasa, clock)
     rasa.down = False
-    rasa.held["try"] = asyncio.Event()
-    trying = asyncio.create_task(client.parse("try"))
-    await settle()
+    trying = await ask_held(client, rasa, "try")
     await fail(client, "q4")
     rasa.held["try"].set()
     assert (await asyncio.wait_for(trying, 1.0)).text == "try"
@@ -160,13 +167,9 @@ async def test_while_one_question_tries_rasa_the_others_skip_it(
 async def test_a_cancelled_try_leaves_the_try_to_the_next_question(
     client: NluClient, rasa: FlakyRasa, clock: Clock
 ) -> None:
-    rasa.down = True
-    await fail(client, "q1", "q2", "q3")
-    clock.now += PAUSE
+    await sit_out_a_pause(client, rasa, clock)
     rasa.down = False
-    rasa.held["cancelled"] = asyncio.Event()
-    cancelled = asyncio.create_task(client.parse("cancelled"))
-    await settle()
+    cancelled = await ask_held(client, rasa, "cancelled")
     cancelled.cancel()
     await asyncio.gather(cancelled, return_exceptions=True)
     assert (await client.parse("q4")).text == "q4"
@@ -180,9 +183,7 @@ async def test_while_paused_a_question_does_not_wait_for_a_turn_first(
     async with NluClient(
         "http://rasa", parses_in_flight=1, breaker=breaker, transport=httpx.MockTransport(rasa)
     ) as client:
-        rasa.held["hanging"] = asyncio.Event()
-        hanging = asyncio.create_task(client.parse("hanging"))  # holds the only turn
-        await settle()
+        hanging = await ask_held(client, rasa, "hanging")  # holds the only turn
         with pytest.raises(NluUnavailable), breaker.attempt():  # another replica's failure
             raise NluUnavailable("Rasa request failed")
         with pytest.raises(NluUnavailable, match="paused"):
