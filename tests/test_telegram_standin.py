@@ -357,6 +357,20 @@ async def test_valid_html_becomes_entities(standin: BotApiStandIn, bot: Bot) -> 
     )
 
 
+def test_expandable_blockquote_becomes_its_own_entity_and_quotes_do_not_nest() -> None:
+    plain, entities = parse_html(
+        "<b>Boleh.</b> Singkat.\n<blockquote expandable>Rincian <b>tebal</b></blockquote>"
+    )
+    assert plain == "Boleh. Singkat.\nRincian tebal"
+    assert entities == [
+        {"type": "bold", "offset": 0, "length": 6},
+        {"type": "expandable_blockquote", "offset": 16, "length": 13},
+        {"type": "bold", "offset": 24, "length": 5},
+    ]
+    _, nested = parse_html("<blockquote expandable>a <blockquote>b</blockquote></blockquote>")
+    assert nested == [{"type": "expandable_blockquote", "offset": 0, "length": 3}]
+
+
 async def test_blocked_user_is_forbidden_until_they_write_again(
     standin: BotApiStandIn, bot: Bot
 ) -> None:

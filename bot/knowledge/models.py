@@ -21,8 +21,10 @@ RegulationKind = Literal[
     "peraturan-organisasi",
 ]
 
-INFORMATIONAL_TOPICS: frozenset[str] = frozenset({"sanksi", "cakupan_aturan", "jadwal_pemilu"})
-"""Topics that explain rather than allow or forbid: they carry a summary line, not a verdict."""
+INFORMATIONAL_TOPICS: frozenset[str] = frozenset(
+    {"dasar_netralitas", "sanksi", "cakupan_aturan", "jadwal_pemilu", "pelaporan", "lkbh_korpri"}
+)
+"""Topics that explain or say how rather than allow or forbid: a summary line, not a verdict."""
 
 
 class _Record(BaseModel):
@@ -61,12 +63,17 @@ class Citation(_Record):
 
 
 class TopicEntry(Reviewed):
-    """The answer to one neutrality topic."""
+    """The answer to one neutrality topic.
+
+    The first screen is the verdict line (``verdict`` + ``verdict_note``) and ``short_answer``:
+    the whole answer with its main condition. The rest is the detail, folded away.
+    """
 
     intent: str
     title: str = Field(min_length=1)
     verdict: Verdict | None = None
     verdict_note: str = Field(min_length=1)
+    short_answer: str = Field(min_length=1)
     explanation: str = Field(min_length=1)
     pns_pppk: str | None = None
     sanction: str | None = None
@@ -79,6 +86,7 @@ class TopicEntry(Reviewed):
         fields = {
             "title": self.title,
             "verdict_note": self.verdict_note,
+            "short_answer": self.short_answer,
             "explanation": self.explanation,
             "pns_pppk": self.pns_pppk,
             "sanction": self.sanction,
@@ -86,6 +94,19 @@ class TopicEntry(Reviewed):
             "contested": self.contested,
         }
         return {name: value for name, value in fields.items() if value}
+
+    def prose(self) -> list[str]:
+        """Return the text fragments in the order the user reads them (citations left out)."""
+        fragments = (
+            self.verdict_note,
+            self.short_answer,
+            self.explanation,
+            self.contested,
+            self.pns_pppk,
+            self.sanction,
+            self.advice,
+        )
+        return [fragment for fragment in fragments if fragment]
 
 
 class SmallTalkEntry(Reviewed):

@@ -46,24 +46,34 @@ def _render_small_talk(kb: KnowledgeBase, entry: SmallTalkEntry) -> str:
     return text
 
 
-def _render_topic(kb: KnowledgeBase, entry: TopicEntry) -> str:
+DETAILS_OPEN = "<blockquote expandable>"
+"""Everything after the first screen is folded into one expandable quote (tap to read)."""
+
+
+def render_first_screen(entry: TopicEntry) -> str:
+    """Return the title, the verdict line and the short answer: what a phone shows first."""
+    return f"<b>{entry.title}</b>\n{render_verdict_line(entry)}\n\n{entry.short_answer}"
+
+
+def render_verdict_line(entry: TopicEntry) -> str:
+    """Return "✅ <b>Boleh.</b> …" for a may-I topic, "ℹ️ <b>Ringkasnya:</b> …" otherwise."""
     if entry.verdict:
-        verdict = f"{VERDICT_MARKS[entry.verdict]} <b>{entry.verdict}.</b> {entry.verdict_note}"
-    else:
-        verdict = f"ℹ️ <b>Ringkasnya:</b> {entry.verdict_note}"
-    blocks = [f"<b>{entry.title}</b>\n{verdict}"]
+        return f"{VERDICT_MARKS[entry.verdict]} <b>{entry.verdict}.</b> {entry.verdict_note}"
+    return f"ℹ️ <b>Ringkasnya:</b> {entry.verdict_note}"
+
+
+def _render_topic(kb: KnowledgeBase, entry: TopicEntry) -> str:
+    details = [f"<b>Penjelasan</b>\n{entry.explanation}"]
     if entry.contested:
-        blocks.append(
-            f"⚠️ <b>Belum ada kepastian hukum</b>\n<blockquote>{entry.contested}</blockquote>"
-        )
-    blocks.append(entry.explanation)
+        details.append(f"⚠️ <b>Belum ada kepastian hukum</b>\n{entry.contested}")
     if entry.pns_pppk:
-        blocks.append(f"<b>PNS dan PPPK</b>\n{entry.pns_pppk}")
+        details.append(f"<b>PNS dan PPPK</b>\n{entry.pns_pppk}")
     if entry.sanction:
-        blocks.append(f"<b>Sanksi</b>\n{entry.sanction}")
-    blocks.append(f"<b>Saran</b>\n{entry.advice}")
+        details.append(f"<b>Sanksi</b>\n{entry.sanction}")
+    details.append(f"<b>Saran</b>\n{entry.advice}")
     citations = "\n".join(f"• {render_citation(kb, c)}" for c in entry.citations)
-    blocks.append(f"<b>Dasar hukum</b>\n{citations}")
+    details.append(f"<b>Dasar hukum</b>\n{citations}")
+    blocks = [render_first_screen(entry), DETAILS_OPEN + "\n\n".join(details) + "</blockquote>"]
     if CLOSING_MESSAGE in kb.messages:
         blocks.append(kb.message(CLOSING_MESSAGE))
     return "\n\n".join(blocks)

@@ -36,7 +36,13 @@ async def test_question_gets_a_cited_answer_and_feedback_is_recorded(
     await standin.send_text(ASN, "bolehkah pns like postingan capres di ig?")
     [answer] = await standin.wait_for_sent(chat_id=ASN.id)
     assert answer.parse_mode == "HTML"
-    assert "Dasar hukum" in (answer.plain_text or "")
+    text = answer.plain_text or ""
+    [details] = [
+        e for e in (answer.message or {})["entities"] if e["type"] == "expandable_blockquote"
+    ]
+    first_screen = text.encode("utf-16-le")[: 2 * details["offset"]].decode("utf-16-le")
+    assert "Tidak boleh." in first_screen and "Dasar hukum" not in first_screen
+    assert "Dasar hukum" in text[len(first_screen) :]
     assert answer.callback_data == [
         "umpan:ya:media_sosial",
         "umpan:tidak:media_sosial",

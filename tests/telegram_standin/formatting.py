@@ -186,6 +186,8 @@ class _HtmlParser:
                 return
         if length == 0:
             return
+        if opened.name == "blockquote" and any(tag.name == "blockquote" for tag in self.stack):
+            return  # "blockquote and expandable_blockquote entities can't be nested": inner dropped
         entity: JSONDict = {"type": _ENTITY_TYPES[opened.name], "offset": opened.offset}
         entity["length"] = length
         if opened.name == "a":
