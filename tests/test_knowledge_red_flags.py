@@ -63,6 +63,106 @@ WRONG: list[tuple[int, str]] = [
     (11, "PNS tidak boleh datang ke rapat umum kampanye meski cuma jadi pendengar."),
 ]
 
+REVIEWED: list[tuple[int, str, str]] = [
+    # The legal review of 2026-12: (flag, the sentence it found, the corrected sentence).
+    (
+        12,
+        "Siapkan surat pengunduran diri sesuai jadwal penetapan calon, dan minta nasihat "
+        "konsultan sebelum mendaftar.",
+        "Calon anggota DPR, DPRD, atau DPD menyerahkan surat pengunduran diri (atau bukti "
+        "pengajuannya) saat pendaftaran; calon kepala daerah mundur sejak ditetapkan sebagai "
+        "calon.",
+    ),
+    (
+        12,
+        "Bagi caleg, mundur dari ASN cukup saat ditetapkan sebagai calon.",
+        "Bagi caleg, surat pengunduran diri menjadi dokumen pendaftaran.",
+    ),
+    (
+        13,
+        "Anda tetap wajib netral; untuk mendampingi suami/istri, ambil cuti di luar tanggungan "
+        "negara (CLTN).",
+        "Bila memenuhi syaratnya (PNS dengan masa kerja minimal 5 tahun, tanpa gaji, perlu "
+        "persetujuan), ajukan CLTN untuk mendampingi pasangan.",
+    ),
+    (
+        14,
+        "• boleh hadir di kampanye pasangan, tetapi tidak aktif;",
+        "Dengan CLTN, PNS boleh hadir di kampanye pasangannya tanpa aktif.",
+    ),
+    (
+        15,
+        "ASN dilarang ikut kampanye, apalagi menjadi tim kampanye, tim sukses, relawan "
+        "pemenangan, juru kampanye, narasumber, atau ahli bagi calon.",
+        "ASN dilarang ikut kampanye secara aktif; hadir pasif tanpa atribut masih diperdebatkan.",
+    ),
+    (
+        16,
+        "Fasilitas negara — kendaraan dinas, kantor, aula, peralatan, anggaran, akun resmi "
+        "instansi, seragam dinas — tidak boleh dipakai untuk kepentingan calon atau partai.",
+        "Kendaraan dinas dan seragam tergolong atribut PNS; kantor, aula, dan anggaran adalah "
+        "fasilitas negara.",
+    ),
+    (
+        17,
+        "Berlaku sama untuk PNS dan PPPK.",
+        "Larangan SKB berlaku sama bagi PPPK; sanksinya melalui PP 49/2018 dan perjanjian kerja.",
+    ),
+    (
+        18,
+        "Meneruskan materi kampanye ke grup keluarga atau kantor termasuk membagikan.",
+        "Menurut tafsiran kami, meneruskan materi kampanye ke grup keluarga termasuk membagikan.",
+    ),
+    (
+        19,
+        "Keberatan diajukan kepada atasan pejabat yang menghukum; banding atas pemberhentian ke "
+        "Badan Pertimbangan ASN (PP 79/2021) — keduanya wajib ditempuh sebelum ke PTUN.",
+        "Sebelum ke PTUN, tempuh keberatan atau banding administratif, tergantung jenis "
+        "keputusannya.",
+    ),
+    (
+        20,
+        "MenPANRB (2024) dan KASN menegaskan ASN tetap memiliki hak pilih.",
+        "MenPANRB (2024) dan KASN (2023, sebelum dibubarkan) menegaskan ASN tetap memiliki hak "
+        "pilih.",
+    ),
+    (
+        20,
+        "KASN merekomendasikan PPK menjatuhkan sanksi.",
+        "KASN dulu hanya merekomendasikan sanksi kepada PPK.",
+    ),
+    (
+        21,
+        "Kepala daerah petahana dan penjabat (Pj) dilarang mengganti pejabat sejak 6 bulan "
+        "sebelum penetapan pasangan calon.",
+        "Setiap kepala daerah yang sedang menjabat, petahana maupun penjabat (Pj), dilarang "
+        "mengganti pejabat tanpa persetujuan Mendagri.",
+    ),
+    (
+        22,
+        "ASN dapat menjadi petugas ad hoc (KPPS, PPS, PPK, Pantarlih) dengan izin atasan.",
+        "ASN dapat menjadi petugas ad hoc (KPPS, PPS, Panitia Pemilihan Kecamatan, Pantarlih) "
+        "dengan izin atasan.",
+    ),
+    (
+        23,
+        "CPNS dan pensiunan tidak dibahas tegas dalam sumber kami.",
+        "CPNS terikat aturan disiplin PNS (PP 94/2021).",
+    ),
+    (
+        24,
+        "KASN sudah dibubarkan; pengawasan netralitas kini di BKN dan KemenPANRB.",
+        "KASN sudah dibubarkan; pengawasan netralitas ASN kini di BKN.",
+    ),
+    (
+        25,
+        "Untuk urusan kepegawaian lain (gaji, cuti, kenaikan pangkat, pensiun), silakan tanyakan "
+        "ke bagian kepegawaian.",
+        "Untuk urusan kepegawaian lain (gaji, cuti tahunan, kenaikan pangkat, pensiun), silakan "
+        "tanyakan ke bagian kepegawaian.",
+    ),
+]
+
 CORRECT: list[str] = [
     "PP 53/2010 sudah dicabut sejak 31 Agustus 2021.",
     "PP 94/2021 menggantikan PP Nomor 53 Tahun 2010.",
@@ -81,8 +181,7 @@ CORRECT: list[str] = [
     "ASN yang menjadi pelaksana atau tim kampanye diancam pidana Pasal 494.",
     "Pasal 521 mengancam pelanggaran Pasal 280 ayat (1), bukan pelibatan ASN.",
     "Tim kampanye yang melibatkan ASN diancam pidana Pasal 493.",
-    "KASN hanya memberi rekomendasi; sanksi dijatuhkan oleh PPK.",
-    "KASN merekomendasikan PPK menjatuhkan sanksi.",
+    "KASN dulu hanya memberi rekomendasi; sanksi dijatuhkan oleh PPK.",
     "Sanksi dijatuhkan oleh PPK, bukan oleh KASN.",
     "Sampai Agustus 2024 laporan dikirim ke KASN; kini ke BKN.",
     "KASN sudah dibubarkan; fungsinya kini di BKN dan KemenPANRB.",
@@ -115,13 +214,25 @@ def test_every_flag_of_section_10_is_covered() -> None:
     assert {number for number, _ in WRONG} == set(range(1, 12))
 
 
+@pytest.mark.parametrize(("number", "found", "corrected"), REVIEWED)
+def test_legal_review_finding_is_caught_and_its_correction_is_not(
+    number: int, found: str, corrected: str
+) -> None:
+    assert number in {flag.number for flag in find_red_flags(found)}
+    assert find_red_flags(corrected) == []
+
+
+def test_every_finding_of_the_legal_review_is_covered() -> None:
+    assert {number for number, _, _ in REVIEWED} == set(range(12, 26))
+
+
 def test_flags_are_found_inside_html_and_longer_text() -> None:
     text = (
         "<b>Sanksi</b>\nSanksi netralitas diatur <i>PP 53/2010</i>. "
         "ASN tetap memilih di bilik suara. KASN menjatuhkan sanksi kepada pelanggar."
     )
     flags = find_red_flags(text)
-    assert [flag.number for flag in flags] == [1, 8]
+    assert [flag.number for flag in flags] == [1, 8, 20]
     assert flags[1].excerpt == "KASN menjatuhkan sanksi kepada pelanggar."
 
 

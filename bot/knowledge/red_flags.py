@@ -1,4 +1,5 @@
-"""Find the known wrong statements (fact sheet section 10, flags 1–11) in answer texts.
+"""Find the known wrong statements in answer texts: fact sheet section 10 (flags 1–11) and the
+misleading lines of the legal review of 2026-12 (flags 12–25).
 
 Each detector reads one sentence of plain text at a time and is written to tolerate spacing,
 case and wording ("PP 53/2010", "PP Nomor 53 Tahun 2010"), while letting the knowledge base's
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.knowledge.red_flag_rules import DETECTORS
+from bot.knowledge.review_flag_rules import REVIEW_DETECTORS
 from bot.knowledge.telegram_html import to_plain_text
 
 
@@ -44,7 +46,7 @@ def find_red_flags(text: str) -> list[RedFlag]:
         normalised = re.sub(r"\s+", " ", sentence)
         if normalised.endswith("?"):
             continue  # a question asserts nothing
-        for number, label, detect in DETECTORS:
+        for number, label, detect in (*DETECTORS, *REVIEW_DETECTORS):
             if detect(normalised):
                 flags.append(RedFlag(number, label, normalised[:200]))
     return flags
