@@ -6,11 +6,12 @@ import string
 from datetime import date
 
 from bot.intents import ANSWER_INTENTS, TOPIC_INTENTS
+from bot.knowledge.answer_checks import check_answer
 from bot.knowledge.base import MESSAGES_FILE, REGULATIONS_FILE, KnowledgeBase
 from bot.knowledge.models import INFORMATIONAL_TOPICS, Problem, TopicEntry
 from bot.knowledge.red_flags import find_red_flags
 from bot.knowledge.render import render_answer
-from bot.knowledge.telegram_html import TELEGRAM_MAX_LENGTH, html_errors
+from bot.knowledge.telegram_html import TELEGRAM_MAX_LENGTH, html_errors, telegram_length
 
 TITLE_MAX_LENGTH = 28
 """Menu buttons must stay readable on a phone."""
@@ -156,8 +157,9 @@ def _check_entry(kb: KnowledgeBase, intent: str, today: date) -> list[Problem]:
     rendered = render_answer(kb, intent)
     for error in html_errors(rendered):
         add(f"rendered answer: {error}")
-    if len(rendered) > TELEGRAM_MAX_LENGTH:
-        add(f"rendered answer is {len(rendered)} characters (Telegram allows 4096)")
+    length = telegram_length(rendered)
+    if length > TELEGRAM_MAX_LENGTH:
+        add(f"rendered answer is {length} characters as Telegram counts them (at most 4096)")
     problems += [Problem(intent, str(flag)) for flag in find_red_flags(rendered)]
     return problems
 
@@ -171,6 +173,7 @@ def _check_topic(kb: KnowledgeBase, entry: TopicEntry) -> list[Problem]:
         problems.append(Problem(where, "verdict 'Masih diperdebatkan' needs a 'contested' text"))
     if "\n" in entry.verdict_note:
         problems.append(Problem(where, "verdict_note must be one line"))
+    problems += [Problem(where, text) for text in check_answer(entry, kb.regulations.values())]
     for citation in entry.citations:
         regulation = kb.regulations.get(citation.regulation)
         if regulation is None:

@@ -12,8 +12,10 @@ import textwrap
 from pathlib import Path
 
 from bot.intents import ANSWER_INTENTS
+from bot.knowledge.answer_checks import SHORT_ANSWER_BUDGET, VERDICT_LINE_BUDGET
 from bot.knowledge.base import DEFAULT_PATH, KnowledgeBaseError, load_knowledge_base
 from bot.knowledge.checks import check_knowledge_base
+from bot.knowledge.models import TopicEntry
 from bot.knowledge.render import render_answer
 from bot.knowledge.telegram_html import telegram_length, to_plain_text
 
@@ -66,6 +68,13 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"no answer for {args.intent!r}; choose one of: {', '.join(ANSWER_INTENTS)}")
         return 2
     rendered = render_answer(kb, args.intent)
+    entry = kb.entries[args.intent]
+    if isinstance(entry, TopicEntry):
+        print(
+            f"── Layar pertama: verdict line {telegram_length(entry.verdict_note)}"
+            f"/{VERDICT_LINE_BUDGET}, short answer {telegram_length(entry.short_answer)}"
+            f"/{SHORT_ANSWER_BUDGET} characters; the rest is folded ──"
+        )
     print(f"── HTML ({len(rendered)} characters) ──")
     print(rendered)
     print()
