@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.http_transport import AiohttpTransport
@@ -61,6 +62,7 @@ def build_application(settings: Settings) -> Application:
         .request(_telegram_request(SEND_CONNECTIONS))
         .get_updates_request(_telegram_request(1))
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text the bot sends is HTML
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=settings.telegram.max_sends_per_second, max_retries=FLOOD_RETRIES

@@ -6,7 +6,6 @@ import html
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.services import AppContext
@@ -29,7 +28,6 @@ async def report_error(update: object, context: AppContext) -> None:
             await context.bot.send_message(
                 update.effective_chat.id,
                 services.knowledge.message("temporary_error"),
-                parse_mode=ParseMode.HTML,
             )
         staff_chat = services.settings.staff.chat_id
         if staff_chat is not None:
@@ -37,7 +35,6 @@ async def report_error(update: object, context: AppContext) -> None:
             await context.bot.send_message(
                 staff_chat,
                 f"⚠️ Galat bot: <code>{html.escape(name)}</code> (detail di log server).",
-                parse_mode=ParseMode.HTML,
             )
     except TelegramError:
         logger.exception("Could not report the error")

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, JobQueue, filters
 
 from bot.services import AppContext
@@ -57,7 +56,6 @@ async def ask_share_name(update: Update, context: AppContext) -> None:
     await context.bot.send_message(
         chat.id,
         context.services.knowledge.message("share_name_ask"),
-        parse_mode=ParseMode.HTML,
         reply_markup=share_name_keyboard(),
     )
 
@@ -72,9 +70,7 @@ async def choose_share_name(update: Update, context: AppContext) -> None:
         await set_share_name(session, user_id=query.from_user.id, share_name=share)
         await session.commit()
     key = "share_name_on" if share else "share_name_off"
-    await query.edit_message_text(
-        context.services.knowledge.message(key), parse_mode=ParseMode.HTML
-    )
+    await query.edit_message_text(context.services.knowledge.message(key))
 
 
 async def ask_deletion(update: Update, context: AppContext) -> None:
@@ -84,7 +80,6 @@ async def ask_deletion(update: Update, context: AppContext) -> None:
     await context.bot.send_message(
         chat.id,
         context.services.knowledge.message("delete_confirm"),
-        parse_mode=ParseMode.HTML,
         reply_markup=confirm_keyboard(),
     )
 
@@ -96,9 +91,7 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
     await query.answer()
     knowledge = context.services.knowledge
     if query.data != "hapus:ya":
-        await query.edit_message_text(
-            knowledge.message("delete_cancelled"), parse_mode=ParseMode.HTML
-        )
+        await query.edit_message_text(knowledge.message("delete_cancelled"))
         return
     await context.services.reply_log.flush(READER_FLUSH_SECONDS)
     async with context.services.sessions() as session:
@@ -107,7 +100,6 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
     logger.info("User data deleted on request (%s messages)", summary.messages_deleted)
     await query.edit_message_text(
         knowledge.message("delete_done", messages_deleted=summary.messages_deleted),
-        parse_mode=ParseMode.HTML,
     )
     staff_chat = context.services.settings.staff.chat_id
     if summary.closed_ticket is not None and staff_chat is not None:
@@ -115,7 +107,6 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
         await context.bot.send_message(
             staff_chat,
             knowledge.message("staff_ticket_closed_by_deletion", ticket_number=ticket.id),
-            parse_mode=ParseMode.HTML,
             reply_to_message_id=ticket.staff_message_id,
             allow_sending_without_reply=True,
         )

@@ -9,7 +9,6 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.intents import TOPIC_INTENTS, Action
@@ -89,9 +88,7 @@ async def _send_with_retry(
     """Send, retrying network errors with backoff (429 is retried by the AIORateLimiter)."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            return await context.bot.send_message(
-                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            return await context.bot.send_message(chat_id, html, reply_markup=markup)
         except NetworkError as error:
             if isinstance(error, BadRequest) or attempt == SEND_ATTEMPTS:
                 raise

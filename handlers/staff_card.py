@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.queue import clock
@@ -83,7 +82,6 @@ async def post_card(context: AppContext, ticket: Ticket, staff_chat: int) -> Non
     card = await context.bot.send_message(
         staff_chat,
         await render_card(context, ticket),
-        parse_mode=ParseMode.HTML,
         reply_markup=ticket_card_keyboard(ticket.id),
         message_thread_id=thread_id,
     )
@@ -110,7 +108,6 @@ async def refresh_card(context: AppContext, ticket_id: int) -> Ticket | None:
             await render_card(context, ticket),
             chat_id=staff_chat,
             message_id=ticket.staff_message_id,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup,
         )
     except BadRequest as error:
@@ -132,7 +129,6 @@ async def post_to_ticket(context: AppContext, ticket: Ticket, html: str) -> None
     await context.bot.send_message(
         staff_chat,
         html,
-        parse_mode=ParseMode.HTML,
         message_thread_id=ticket.staff_thread_id,
         reply_parameters=reply,
     )

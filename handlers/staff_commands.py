@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.queue import clock
 from bot.queue.formatting import queue_listing, statistics_report, ticket_history, user_label
@@ -38,7 +39,7 @@ async def show_queue(update: Update, context: AppContext) -> None:
         entries = [(t, user_label(await get_user(session, user_id=t.user_id))) for t in tickets]
         await record_audit_event(session, actor_id=user.id, action="antrian")
         await session.commit()
-    await message.reply_text(queue_listing(entries, now=clock.now()), parse_mode=ParseMode.HTML)
+    await message.reply_text(queue_listing(entries, now=clock.now()))
 
 
 async def show_ticket(update: Update, context: AppContext) -> None:
@@ -47,7 +48,7 @@ async def show_ticket(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None
     number = ticket_number(context)
     if number is None:
-        await message.reply_text("Format: /tiket <nomor tiket>, misalnya /tiket 12")
+        await message.reply_text("Format: /tiket &lt;nomor tiket&gt;, misalnya /tiket 12")
         return
     services = context.services
     await services.reply_log.flush(READER_FLUSH_SECONDS)
@@ -62,7 +63,7 @@ async def show_ticket(update: Update, context: AppContext) -> None:
         await session.commit()
     zone = OfficeHours.from_settings(services.settings.queue).zone
     for part in ticket_history(ticket, who=who, messages=messages, zone=zone):
-        await message.reply_text(part, parse_mode=ParseMode.HTML)
+        await message.reply_text(part)
 
 
 async def claim_command(update: Update, context: AppContext) -> None:
@@ -71,9 +72,9 @@ async def claim_command(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None
     number = ticket_number(context)
     if number is None:
-        await message.reply_text("Format: /ambil <nomor tiket>, misalnya /ambil 12")
+        await message.reply_text("Format: /ambil &lt;nomor tiket&gt;, misalnya /ambil 12")
         return
-    await message.reply_text((await claim(context, number, user)).text)
+    await message.reply_text(html.escape((await claim(context, number, user)).text))
 
 
 async def close_command(update: Update, context: AppContext) -> None:
@@ -82,9 +83,10 @@ async def close_command(update: Update, context: AppContext) -> None:
     assert message is not None and user is not None
     number = ticket_number(context)
     if number is None:
-        await message.reply_text("Format: /tutup <nomor tiket>, misalnya /tutup 12")
+        await message.reply_text("Format: /tutup &lt;nomor tiket&gt;, misalnya /tutup 12")
         return
-    await message.reply_text((await close_as_consultant(context, number, user)).text)
+    outcome = await close_as_consultant(context, number, user)
+    await message.reply_text(html.escape(outcome.text))
 
 
 async def show_statistics(update: Update, context: AppContext) -> None:
@@ -95,13 +97,11 @@ async def show_statistics(update: Update, context: AppContext) -> None:
         stats = await ticket_statistics(session)
         await record_audit_event(session, actor_id=user.id, action="statistik")
         await session.commit()
-    await message.reply_text(statistics_report(stats), parse_mode=ParseMode.HTML)
+    await message.reply_text(statistics_report(stats))
 
 
 async def refuse_staff_command(update: Update, context: AppContext) -> None:
     """Tell someone who is not a consultant that staff commands are not for them."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(
-        context.services.knowledge.message("staff_only"), parse_mode=ParseMode.HTML
-    )
+    await message.reply_text(context.services.knowledge.message("staff_only"))

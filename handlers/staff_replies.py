@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 
 from telegram import Message as TelegramMessage
 from telegram import ReplyParameters, Update
-from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
 from bot.services import AppContext
@@ -102,7 +102,7 @@ async def relay_consultant_reply(update: Update, context: AppContext) -> None:
         if replies_to_the_bot(context, message):  # never drop an answer silently
             await message.reply_text(
                 "⚠️ Pesan ini tidak terhubung ke tiket mana pun, jadi tidak diteruskan. "
-                "Balas kartu tiketnya, atau kirim /jawab <nomor tiket> <teks>."
+                "Balas kartu tiketnya, atau kirim /jawab &lt;nomor tiket&gt; &lt;teks&gt;."
             )
         return  # otherwise: ordinary talk among the consultants
     if message.from_user.id not in context.services.settings.staff.consultant_ids:
@@ -110,7 +110,7 @@ async def relay_consultant_reply(update: Update, context: AppContext) -> None:
         return
     problem = owner_problem(ticket, ticket.id, message.from_user.id)
     if problem is not None:
-        await message.reply_text(f"{problem} Pesan Anda tidak diteruskan ke ASN.")
+        await message.reply_text(f"{html.escape(problem)} Pesan Anda tidak diteruskan ke ASN.")
         return
     if not await deliver_answer(context, ticket, message.from_user.id, source=message):
         await message.reply_text(f"⚠️ ASN tiket {ticket.id} memblokir bot; balasan tidak terkirim.")
@@ -140,9 +140,7 @@ async def deliver_answer(
             logged, kind = source.text or source.caption, kind_of(source)
         else:
             html = services.knowledge.message("consultant_reply", text=text or "")
-            sent_id = (
-                await context.bot.send_message(user.chat_id, html, parse_mode=ParseMode.HTML)
-            ).message_id
+            sent_id = (await context.bot.send_message(user.chat_id, html)).message_id
             logged, kind = text, "text"
     except Forbidden:
         async with services.sessions() as session:
@@ -180,14 +178,14 @@ async def answer_command(update: Update, context: AppContext) -> None:
     assert message is not None and message.from_user is not None
     parts = (message.text or "").split(maxsplit=2)
     if len(parts) < 3 or not parts[1].isdigit():
-        await message.reply_text("Format: /jawab <nomor tiket> <teks jawaban>")
+        await message.reply_text("Format: /jawab &lt;nomor tiket&gt; &lt;teks jawaban&gt;")
         return
     ticket_id, text = int(parts[1]), parts[2].strip()
     async with context.services.sessions() as session:
         ticket = await get_ticket(session, ticket_id=ticket_id)
     problem = owner_problem(ticket, ticket_id, message.from_user.id)
     if problem is not None or ticket is None:
-        await message.reply_text(problem or f"Tiket {ticket_id} tidak ditemukan.")
+        await message.reply_text(html.escape(problem or f"Tiket {ticket_id} tidak ditemukan."))
         return
     delivered = await deliver_answer(context, ticket, message.from_user.id, text=text)
     await message.reply_text(

@@ -172,7 +172,6 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
                 await context.bot.send_message(
                     chat.id,
                     context.services.knowledge.message("temporary_error"),
-                    parse_mode="HTML",
                 )
             raise ApplicationHandlerStop from None
         if not admission.new:

@@ -161,7 +161,9 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     assert f"{n} ·" in queue and "menunggu" in queue and "ASN-" in queue
     history = await command(standin, other, f"/tiket {n}")
     assert "Ya, bawa SK" in history and "apakah sy perlu bawa SK" in history
-    assert "Format" in await command(standin, other, "/tiket abc")
+    # Every text is sent as HTML (Defaults): a usage line with <…> must arrive as written.
+    assert "Format: /tiket <nomor tiket>" in await command(standin, other, "/tiket abc")
+    assert "/jawab <nomor tiket> <teks jawaban>" in await command(standin, owner, "/jawab")
     assert "tidak ditemukan" in await command(standin, owner, "/jawab 99999 x")
     stats = await command(standin, owner, "/statistik", STAFF_CHAT_ID)
     assert "diambil 1" in stats and "Median" in stats
