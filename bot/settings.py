@@ -35,9 +35,11 @@ class TelegramSettings(_Section):
 
 class RasaSettings(_Section):
     url: str | None = None
+    """One Rasa URL, or several replicas comma-separated; unset: a local Rasa server."""
     auth_token: SecretStr | None = None
     host: str = "127.0.0.1"
-    port: int = 5005
+    port: int = Field(default=0, ge=0, le=65535)
+    """Port of the local Rasa server; 0 picks a free one (several bots on one machine)."""
     timeout_seconds: float = 5.0
     connect_timeout_seconds: float = 2.0
     startup_timeout_seconds: float = 180.0
@@ -46,6 +48,16 @@ class RasaSettings(_Section):
     breaker_failures: int = Field(default=3, ge=1)
     breaker_pause_seconds: float = Field(default=15.0, gt=0)
     parse_cache_size: int = Field(default=10_000, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url_names_a_server(cls, value: str | None) -> str | None:
+        """Blank is unset; commas and blanks alone are a mistake (``NluClient`` splits the rest)."""
+        if value is None or not value.strip():
+            return None
+        if not value.replace(",", "").strip():
+            raise ValueError(f"no Rasa URL in {value!r}")
+        return value
 
 
 class PolicySettings(_Section):

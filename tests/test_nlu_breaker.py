@@ -94,12 +94,12 @@ async def test_after_failures_in_a_row_questions_skip_rasa_until_it_answers_agai
     clock.now += PAUSE - 0.1
     await fail(client, "q5")
     assert rasa.asked == ["q1", "q2", "q3"]  # the skipped questions never reached Rasa
-    assert client.breaker.paused
+    assert client.breakers[0].paused
 
     rasa.down = False
     clock.now += 0.1
     assert (await client.parse("q6")).text == "q6"
-    assert not client.breaker.paused
+    assert not client.breakers[0].paused
     assert (await client.parse("q7")).text == "q7"
     assert rasa.asked == ["q1", "q2", "q3", "q6", "q7"]
 
@@ -128,7 +128,7 @@ async def test_an_answer_between_failures_starts_the_count_again(
             await client.parse(text)
     await fail(client, "q5")  # the second failure in a row, not the fourth
     assert rasa.asked == ["q1", "q2", "q3", "q4", "q5"]
-    assert not client.breaker.paused
+    assert not client.breakers[0].paused
 
 
 async def test_a_question_waiting_its_turn_is_not_a_failure_of_rasa(

@@ -21,6 +21,11 @@ class RasaBreaker:
     cached question is still answered. When the pause is over, one question tries Rasa: if it
     is answered, every question goes to Rasa again; if not, another pause begins. A parse
     that is cancelled decides nothing.
+
+    One breaker watches one Rasa server: with several replicas, ``NluClient`` keeps one per
+    replica (``like``), named after it; while a replica is paused its questions go to the
+    others (``fallback`` names them in the log), and only when every replica is paused does a
+    question fail at once.
     """
 
     def __init__(
@@ -29,24 +34,45 @@ class RasaBreaker:
         failures: int,
         pause_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        name: str = "Rasa",
+        fallback: str = "consultants",
     ) -> None:
         self._failures_to_pause = failures
         self._pause_seconds = pause_seconds
         self._clock = clock
+        self.name = name
+        self._fallback = fallback
         self._failed_in_a_row = 0
         self._paused_until: float | None = None
         self._trying = False  # one question is trying Rasa after a pause
+
+    def like(self, *, name: str, fallback: str) -> RasaBreaker:
+        """A new breaker with the same failures, pause and clock, for another Rasa server."""
+        return RasaBreaker(
+            failures=self._failures_to_pause,
+            pause_seconds=self._pause_seconds,
+            clock=self._clock,
+            name=name,
+            fallback=fallback,
+        )
 
     @property
     def paused(self) -> bool:
         """True while questions skip Rasa (also while one question is trying it again)."""
         return self._paused_until is not None
 
+    @property
+    def skipping(self) -> bool:
+        """True if a question would skip Rasa now (``check`` would raise)."""
+        return self._paused_until is not None and (
+            self._trying or self._clock() < self._paused_until
+        )
+
     def check(self) -> None:
         """Raise ``NluUnavailable`` if a question would skip Rasa now (before it queues)."""
-        if self._paused_until is not None and (self._trying or self._clock() < self._paused_until):
+        if self.skipping:
             raise NluUnavailable(
-                f"Rasa paused after {self._failed_in_a_row} failed parses in a row"
+                f"{self.name} paused after {self._failed_in_a_row} failed parses in a row"
             )
 
     @contextmanager
@@ -74,14 +100,16 @@ class RasaBreaker:
             return
         self._paused_until = self._clock() + self._pause_seconds
         logger.warning(
-            "Rasa failed %d parses in a row; questions go to consultants for %g s",
+            "%s failed %d parses in a row; questions go to %s for %g s",
+            self.name,
             self._failed_in_a_row,
+            self._fallback,
             self._pause_seconds,
         )
 
     def _answered(self, trying: bool) -> None:
         if self._paused_until is not None:
-            logger.info("Rasa answers again; questions go to Rasa")
+            logger.info("%s answers again; questions go to %s", self.name, self.name)
         if trying:
             self._trying = False
         self._failed_in_a_row = 0

@@ -1,4 +1,4 @@
-"""HTTP client for the Rasa NLU service (``POST /model/parse``)."""
+"""HTTP client for the Rasa NLU service (``POST /model/parse``), one server or several."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import httpx
 
 from bot.http_transport import AiohttpTransport
 from bot.nlu.breaker import RasaBreaker
+from bot.nlu.replicas import Replica, Replicas
 from bot.nlu.result import NluResult, NluUnavailable
 from bot.settings import RasaSettings
 
@@ -23,24 +24,31 @@ DEFAULT_BREAKER_PAUSE_SECONDS = 15.0
 
 
 class NluClient:
-    """One long-lived ``httpx.AsyncClient`` to a Rasa server; create once, close on shutdown.
+    """One long-lived ``httpx.AsyncClient`` to Rasa; create once, close on shutdown.
 
-    At most ``parses_in_flight`` parses are sent at once; the others wait here, first come
-    first served, at most ``queue_timeout_seconds``. Rasa parses one message at a time, so a
-    few requests keep it busy; more only queue inside Rasa, and not in order: ramping up to 32
-    questions at once against one Rasa, requests on connections opened while it was busy
-    waited up to 3.1 s while those on its open connections were served (median 0.19 s). Queued
-    here in front of 4 connections, the slowest took 0.27–0.30 s (``python -m bench.ramp``).
+    ``url`` is one Rasa server or several replicas, comma-separated (``RASA_URL``). Parses go
+    to the replicas in turn (``Replicas.pick``: the one place that picks a parse's replica);
+    ``/status`` asks them all. A single URL works as it always has.
 
-    After ``breaker_failures`` parses in a row fail, questions skip Rasa for
-    ``breaker_pause_seconds`` (``RasaBreaker``) instead of each waiting out a timeout.
+    At most ``parses_in_flight`` parses are sent to each replica at once (the limit is per
+    replica, as is the queue); the others wait here, first come first served, at most
+    ``queue_timeout_seconds``. Rasa parses one message at a time, so a few requests keep it
+    busy; more only queue inside Rasa, and not in order: ramping up to 32 questions at once
+    against one Rasa, requests on connections opened while it was busy waited up to 3.1 s
+    while those on its open connections were served (median 0.19 s). Queued here in front of
+    4 connections, the slowest took 0.27–0.30 s (``python -m bench.ramp``).
+
+    After ``breaker_failures`` parses in a row fail on a replica, questions skip it for
+    ``breaker_pause_seconds`` (``RasaBreaker``, one per replica) instead of each waiting out a
+    timeout: they go to the other replicas, and fail at once only when all are paused. A
+    single URL's breaker is ``breaker``; with several, each replica gets one like it.
 
     Its I/O goes through ``AiohttpTransport`` unless a ``transport`` is given.
     """
 
     def __init__(
         self,
-        base_url: str,
+        url: str,
         *,
         auth_token: str | None = None,
         timeout_seconds: float = 5.0,
@@ -51,14 +59,17 @@ class NluClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._params = {"token": auth_token} if auth_token else {}
-        self.breaker = breaker or RasaBreaker(
-            failures=DEFAULT_BREAKER_FAILURES, pause_seconds=DEFAULT_BREAKER_PAUSE_SECONDS
+        self.replicas = Replicas(
+            url,
+            breaker=breaker
+            or RasaBreaker(
+                failures=DEFAULT_BREAKER_FAILURES, pause_seconds=DEFAULT_BREAKER_PAUSE_SECONDS
+            ),
+            parses_in_flight=parses_in_flight,
         )
-        self._in_flight = asyncio.Semaphore(parses_in_flight)  # first come, first served
         self._queue_timeout = queue_timeout_seconds
-        max_connections = parses_in_flight + 1  # and one for /status
+        max_connections = (parses_in_flight + 1) * len(self.replicas)  # and one for /status
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout_seconds, connect=connect_timeout_seconds),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
@@ -84,45 +95,46 @@ class NluClient:
             ),
         )
 
+    @property
+    def breakers(self) -> tuple[RasaBreaker, ...]:
+        """The breaker of each replica, in the order of ``url``."""
+        return tuple(replica.breaker for replica in self.replicas)
+
     async def parse(self, text: str) -> NluResult:
         """Classify one message; raise ``NluUnavailable`` when Rasa cannot answer in time."""
-        self.breaker.check()  # a paused Rasa: fail now, not after waiting for a turn
+        replica = await self.replicas.take_turn(self._queue_timeout)
         try:
-            async with asyncio.timeout(self._queue_timeout):
-                await self._in_flight.acquire()
-        except TimeoutError:
-            raise NluUnavailable(
-                f"Rasa busy: no turn to parse within {self._queue_timeout:g} s"
-            ) from None
-        try:
-            with self.breaker.attempt():
-                return await self._parse(text)
+            with replica.breaker.attempt():
+                return await self._parse(replica, text)
         finally:
-            self._in_flight.release()
+            replica.turns.release()
 
-    async def _parse(self, text: str) -> NluResult:
+    async def _parse(self, replica: Replica, text: str) -> NluResult:
         try:
-            response = await self._post_parse(text)
+            response = await self._post_parse(replica.url, text)
         except httpx.ConnectError:
-            logger.info("Rasa connect error, retrying once")
+            logger.info("%s connect error, retrying once", replica.name)
             try:
-                response = await self._post_parse(text)
+                response = await self._post_parse(replica.url, text)
             except httpx.HTTPError as error:
-                raise NluUnavailable(f"Rasa unreachable: {error!r}") from error
+                raise NluUnavailable(f"{replica.name} unreachable: {error!r}") from error
         except httpx.HTTPError as error:
-            raise NluUnavailable(f"Rasa request failed: {error!r}") from error
+            raise NluUnavailable(f"{replica.name} request failed: {error!r}") from error
         if response.status_code != httpx.codes.OK:
-            raise NluUnavailable(f"Rasa answered HTTP {response.status_code}")
+            raise NluUnavailable(f"{replica.name} answered HTTP {response.status_code}")
         try:
             payload = response.json()
         except ValueError as error:
-            raise NluUnavailable("Rasa answered with invalid JSON") from error
+            raise NluUnavailable(f"{replica.name} answered with invalid JSON") from error
         return NluResult.from_rasa(text, payload)
 
     async def is_ready(self) -> bool:
-        """Return True when the server answers ``/status`` with a loaded model."""
+        """Return True when a replica answers ``/status`` with a loaded model."""
+        return any(await asyncio.gather(*(self._is_ready(replica) for replica in self.replicas)))
+
+    async def _is_ready(self, replica: Replica) -> bool:
         try:
-            response = await self._http.get("/status", params=self._params)
+            response = await self._get_status(replica)
         except httpx.HTTPError:
             return False
         if response.status_code != httpx.codes.OK:
@@ -130,14 +142,33 @@ class NluClient:
         return bool(response.json().get("model_id"))
 
     async def model_id(self) -> str | None:
-        """Return the id of the loaded model (changes when the model is replaced)."""
-        response = await self._http.get("/status", params=self._params)
+        """Return the id of the loaded model (changes when the model is replaced).
+
+        With several replicas: the distinct ids of those that answered, sorted and
+        comma-separated, so it changes when any replica loads another model; it raises only
+        when none answered.
+        """
+        answers = await asyncio.gather(
+            *(self._model_id(replica) for replica in self.replicas), return_exceptions=True
+        )
+        failures = [answer for answer in answers if isinstance(answer, BaseException)]
+        if len(failures) == len(answers) or any(
+            not isinstance(failure, httpx.HTTPError | ValueError) for failure in failures
+        ):
+            raise failures[0]
+        return ",".join(sorted({answer for answer in answers if isinstance(answer, str)})) or None
+
+    async def _model_id(self, replica: Replica) -> str | None:
+        response = await self._get_status(replica)
         response.raise_for_status()
         model_id = response.json().get("model_id")
         return str(model_id) if model_id else None
 
-    async def _post_parse(self, text: str) -> httpx.Response:
-        return await self._http.post("/model/parse", params=self._params, json={"text": text})
+    async def _get_status(self, replica: Replica) -> httpx.Response:
+        return await self._http.get(f"{replica.url}/status", params=self._params)
+
+    async def _post_parse(self, url: str, text: str) -> httpx.Response:
+        return await self._http.post(f"{url}/model/parse", params=self._params, json={"text": text})
 
     async def aclose(self) -> None:
         await self._http.aclose()

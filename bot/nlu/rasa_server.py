@@ -30,6 +30,7 @@ class RasaStartupError(Exception):
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on now (the kernel's pick for a bind to port 0)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -43,14 +44,18 @@ def _die_with_parent() -> None:
 
 
 class RasaProcess:
-    """A ``rasa run --enable-api`` child process bound to loopback."""
+    """A ``rasa run --enable-api`` child process bound to loopback.
 
-    def __init__(self, model: Path, *, host: str = "127.0.0.1", port: int | None = None) -> None:
+    ``port`` 0 (the default, ``rasa.port``) picks a free port when the process is created, so
+    that several bots on one machine each run their own Rasa; ``port`` and ``url`` tell which.
+    """
+
+    def __init__(self, model: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
         if not model.is_file():
             raise RasaStartupError(f"No trained model at {model}; run `python -m bot train`")
         self.model = model.resolve()
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port if port else free_port(host)
         self.auth_token = secrets.token_hex(24)  # never starts with '-' (argparse)
         self.log_path = LOG_DIR / f"rasa-{self.port}.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -130,7 +135,7 @@ class RasaProcess:
 
 @asynccontextmanager
 async def local_rasa_server(
-    model: Path, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 180.0
+    model: Path, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 180.0
 ) -> AsyncIterator[RasaProcess]:
     """Run a local Rasa server for the duration of the block, stopping it on any exit."""
     server = RasaProcess(model, host=host, port=port)
