@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import urlparse
 
-from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.http_transport import AiohttpTransport
+from bot.intake import serve_polling, serve_webhook
 from bot.knowledge import load_knowledge_base
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import RasaProcess, RasaStartupError
@@ -68,7 +68,7 @@ def build_application(settings: Settings) -> Application:
                 overall_max_rate=settings.telegram.max_sends_per_second, max_retries=FLOOD_RETRIES
             )
         )
-        .concurrent_updates(256)
+        .updater(None)  # bot.intake takes the updates: acknowledged only once handled
         .post_init(_open_services(settings))
         .post_shutdown(_close_services)
         .build()
@@ -172,15 +172,29 @@ def run_bot() -> int:
         return 2
     application = build_application(settings)
     _use_uvloop()
-    if telegram.webhook_url and telegram.webhook_secret and telegram.mode == "webhook":
-        application.run_webhook(
-            listen=telegram.webhook_listen,
-            port=telegram.webhook_port,
-            url_path=urlparse(telegram.webhook_url).path.lstrip("/"),
-            webhook_url=telegram.webhook_url,
-            secret_token=telegram.webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(_serve(application, settings))
     return 0
+
+
+async def _serve(application: Application, settings: Settings) -> None:
+    """Open the services, take updates until SIGTERM or SIGINT, then close in reverse order."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await application.initialize()
+    try:
+        assert application.post_init is not None
+        await application.post_init(application)
+        await application.start()  # the job queue
+        try:
+            if settings.telegram.mode == "webhook":
+                await serve_webhook(application, settings.telegram, stop)
+            else:
+                await serve_polling(application, stop)
+        finally:
+            await application.stop()
+    finally:
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)

@@ -21,7 +21,15 @@ from bot.storage.messages import (
     record_feedback,
 )
 from bot.storage.migrate import upgrade_database, upgrade_database_async
-from bot.storage.models import AuditEvent, Feedback, Message, ProcessedUpdate, Ticket, User
+from bot.storage.models import (
+    AuditEvent,
+    Feedback,
+    InboxUpdate,
+    Message,
+    ProcessedUpdate,
+    Ticket,
+    User,
+)
 from bot.storage.privacy import DeletionSummary, delete_user_data
 from bot.storage.queue_extra import (
     find_ticket_by_staff_thread,
@@ -70,6 +78,7 @@ __all__ = [
     "DeletionSummary",
     "EscalationReason",
     "Feedback",
+    "InboxUpdate",
     "Message",
     "MessageDirection",
     "ProcessedUpdate",

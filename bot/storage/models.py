@@ -161,3 +161,17 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set once every handler has run (``bot.intake``); None while handling, or interrupted."""
+
+
+class InboxUpdate(Base):
+    """An update polling took from Telegram and has not finished handling (``bot.intake``):
+    getUpdates's offset moves past it only once it is stored here."""
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    """The update as Telegram sent it (JSON); deleted once handled."""
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -60,6 +61,17 @@ class BotProcess:
                 raise AssertionError(f"bot ignored SIGTERM:\n{self.log_tail()}") from None
         return process.returncode
 
+    def kill(self) -> None:
+        """Kill the bot and every process it started (its Rasa) with SIGKILL: no code of theirs
+        runs, as in a power cut or an out-of-memory kill."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for pid in [*_descendants(process.pid), process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -69,3 +81,19 @@ class BotProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, read from /proc (deepest last)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found.extend(children)
+        frontier = children
+    return found

@@ -331,8 +331,13 @@ async def test_a_hung_rasa_is_skipped_for_a_pause_then_tried_again(
             if "NLU unavailable" in line
         ]
         assert len(unavailable) == 7
-        assert sum("ReadTimeout" in line for line in unavailable) == 4  # in flight, timed out
-        assert sum("Rasa paused after" in line for line in unavailable) == 3  # skipped Rasa
+        timed_out = sum("ReadTimeout" in line for line in unavailable)
+        skipped = sum("Rasa paused after" in line for line in unavailable)
+        # Four in flight time out; the two waiting for a turn skip Rasa if the pause began
+        # before their turn came (the in-flight timeouts land a few milliseconds apart, so a
+        # turn freed by the first one may be taken before the third is counted); the seventh,
+        # asked once the pause began, always skips it.
+        assert 4 <= timed_out <= 6 and timed_out + skipped == 7 and skipped >= 1
         async with db() as session:
             tickets = list(await session.scalars(select(Ticket)))
         assert [t.reason for t in tickets] == ["nlu_tidak_tersedia"] * 7

@@ -78,6 +78,11 @@ class UpdateFeed:
         if self._session is not None:
             await self._session.close()
 
+    @property
+    def returned_up_to(self) -> int:
+        """The highest update id getUpdates has handed to the bot."""
+        return self._highest_returned
+
     def new_update_id(self) -> int:
         update_id = self._next_update_id
         self._next_update_id += 1

@@ -1,0 +1,140 @@
+"""What a delivery of an update is: new, handled before, in hand, or interrupted and resumed.
+
+Run with the real arrival log on SQLite and PostgreSQL: the arrival log stores the update, the
+intake marks it finished; a redelivery is told apart by those two facts and by its age.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage import ProcessedUpdate
+from bot.storage.arrivals import Arrival, ArrivalLog
+from bot.storage.base import utcnow
+from bot.storage.update_claims import (
+    UpdateState,
+    begin_update,
+    finish_update,
+    polled_unfinished,
+    store_polled_updates,
+)
+
+LEASE = timedelta(seconds=120)
+
+
+async def _begin(
+    sessions: async_sessionmaker[AsyncSession], update_id: int, *, one_poller: bool = False
+) -> UpdateState:
+    async with sessions() as session:
+        state = await begin_update(
+            session, update_id=update_id, stale_before=None if one_poller else utcnow() - LEASE
+        )
+        await session.commit()
+    return state
+
+
+async def _finish(sessions: async_sessionmaker[AsyncSession], update_id: int) -> None:
+    async with sessions() as session:
+        await finish_update(session, update_id=update_id)
+        await session.commit()
+
+
+async def _age(sessions: async_sessionmaker[AsyncSession], update_id: int, by: timedelta) -> None:
+    async with sessions() as session:
+        await session.execute(
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.update_id == update_id)
+            .values(created_at=utcnow() - by)
+        )
+        await session.commit()
+
+
+async def test_a_new_update_then_a_redelivery_of_it_once_handled(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    arrivals = ArrivalLog(session_factory)
+    try:
+        assert await _begin(session_factory, 1) is UpdateState.NEW
+        assert (await arrivals.record(Arrival(1))).new
+        await _finish(session_factory, 1)
+        assert await _begin(session_factory, 1) is UpdateState.HANDLED
+        assert await _begin(session_factory, 1, one_poller=True) is UpdateState.HANDLED
+    finally:
+        await arrivals.close()
+
+
+async def test_an_unfinished_update_is_in_hand_until_its_lease_runs_out_then_resumed(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    arrivals = ArrivalLog(session_factory)
+    try:
+        assert (await arrivals.record(Arrival(2))).new
+        # Telegram sent it again while a worker is still at it: not handled twice.
+        assert await _begin(session_factory, 2) is UpdateState.IN_HAND
+        # The worker died long enough ago: handled again, stored anew by the arrival log.
+        await _age(session_factory, 2, LEASE + timedelta(seconds=1))
+        assert await _begin(session_factory, 2) is UpdateState.RESUMED
+        assert (await arrivals.record(Arrival(2))).new
+        await _finish(session_factory, 2)
+        assert await _begin(session_factory, 2) is UpdateState.HANDLED
+    finally:
+        await arrivals.close()
+
+
+async def test_the_one_poller_resumes_an_unfinished_update_at_once(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    arrivals = ArrivalLog(session_factory)
+    try:
+        assert (await arrivals.record(Arrival(3))).new
+        assert await _begin(session_factory, 3, one_poller=True) is UpdateState.RESUMED
+        async with session_factory() as session:
+            assert await session.get(ProcessedUpdate, 3) is None
+    finally:
+        await arrivals.close()
+
+
+async def test_two_workers_resuming_the_same_update_only_one_takes_it(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    arrivals = ArrivalLog(session_factory)
+    try:
+        assert (await arrivals.record(Arrival(4))).new
+        await _age(session_factory, 4, LEASE * 2)
+
+        async def worker() -> bool:
+            """True if this worker goes on to handle the update."""
+            if await _begin(session_factory, 4) not in (UpdateState.NEW, UpdateState.RESUMED):
+                return False
+            return (await arrivals.record(Arrival(4))).new  # what the update gate asks
+
+        assert sorted(await asyncio.gather(worker(), worker())) == [False, True]
+    finally:
+        await arrivals.close()
+
+
+async def test_finishing_an_update_never_stored_changes_nothing(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await _finish(session_factory, 5)
+    async with session_factory() as session:
+        assert list(await session.scalars(select(ProcessedUpdate))) == []
+    assert await _begin(session_factory, 5) is UpdateState.NEW
+
+
+async def test_polled_updates_stay_in_the_inbox_until_handled(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        assert await store_polled_updates(session, {7: '{"update_id": 7}', 6: "{}"}) == {6, 7}
+        await session.commit()
+    async with session_factory() as session:  # Telegram sent 7 again, and 8 is new
+        assert await store_polled_updates(session, {7: '{"update_id": 7}', 8: "{}"}) == {8}
+        await session.commit()
+    await _finish(session_factory, 6)
+    async with session_factory() as session:
+        assert await polled_unfinished(session) == ['{"update_id": 7}', "{}"]  # 7, then 8
