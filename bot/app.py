@@ -27,6 +27,7 @@ from bot.storage import create_engine, create_session_factory, default_database_
 from bot.storage.arrivals import ArrivalLog
 from bot.storage.migrate import upgrade_database_async
 from bot.storage.reply_log import ReplyLog
+from bot.storage.sqlite_lock import SecondWorker, one_worker_on_sqlite
 from handlers import build_all_handlers, schedule_all_jobs
 from handlers.errors import report_error
 
@@ -170,9 +171,14 @@ def run_bot() -> int:
     if telegram.mode == "webhook" and (not telegram.webhook_url or not telegram.webhook_secret):
         print("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET.", file=sys.stderr)
         return 2
-    application = build_application(settings)
-    _use_uvloop()
-    asyncio.run(_serve(application, settings))
+    try:
+        with one_worker_on_sqlite(settings.database_url or default_database_url()):
+            application = build_application(settings)
+            _use_uvloop()
+            asyncio.run(_serve(application, settings))
+    except SecondWorker as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     return 0
 
 

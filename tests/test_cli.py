@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.settings import REPO_ROOT
+from bot.storage.sqlite_lock import SecondWorker, one_worker_on_sqlite
 from tests.conftest import RunningRasa
 
 
@@ -38,6 +40,18 @@ def test_webhook_mode_needs_url_and_secret() -> None:
     completed = run_bot_cli("run", TELEGRAM_BOT_TOKEN="1:x", BOT_MODE="webhook")
     assert completed.returncode == 2
     assert "WEBHOOK_URL" in completed.stderr
+
+
+def test_a_second_bot_on_the_same_sqlite_database_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    with one_worker_on_sqlite(url):  # the first worker
+        with pytest.raises(SecondWorker), one_worker_on_sqlite(url):
+            pass
+        completed = run_bot_cli("run", TELEGRAM_BOT_TOKEN="1:x", DATABASE_URL=url)
+    assert completed.returncode == 2
+    assert "SQLite serves one bot process" in completed.stderr and "PostgreSQL" in completed.stderr
+    with one_worker_on_sqlite(url):  # released with the first worker
+        pass
 
 
 @pytest.mark.rasa
