@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 
 from bot import commands_nlu
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool = False) -> None:
-    """Log to stderr at LOG_LEVEL (or DEBUG with -v), never logging the token or user texts."""
-    level = "DEBUG" if verbose else os.environ.get("LOG_LEVEL", "INFO").upper()
+    """Log to stderr at the configured level (LOG_LEVEL; DEBUG with -v), never the token."""
+    level = "DEBUG" if verbose else _configured_level()
     logging.basicConfig(
         level=getattr(logging, level, logging.INFO),
         stream=sys.stderr,
@@ -57,6 +57,13 @@ def configure_logging(verbose: bool = False) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("telegram.Bot", "telegram.ext.ExtBot"):
         logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _configured_level() -> str:
+    try:
+        return load_settings().log_level.upper()
+    except (ValueError, OSError):  # the command itself reports a broken configuration
+        return "INFO"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,7 +55,7 @@ async def test_two_processes_upgrade_at_once(database_url: str) -> None:
         assert output.strip().endswith(HEAD_REVISION)
 
 
-async def test_db_upgrade_command_prints_revision(database_url: str) -> None:
+async def test_db_upgrade_command_prints_revision(database_url: str, tmp_path: Path) -> None:
     code = (
         "import argparse, sys\n"
         "from bot.storage.commands import register\n"
@@ -67,6 +67,12 @@ async def test_db_upgrade_command_prints_revision(database_url: str) -> None:
     returncode, output = await _run_python(code, env={"DATABASE_URL": database_url})
     assert returncode == 0, output
     assert f"revision {HEAD_REVISION}" in output
+    # The same settings as the bot: the URL may come from a file (a secret, in production).
+    secret = tmp_path / "database_url"
+    secret.write_text(database_url, encoding="utf-8")
+    returncode, output = await _run_python(code, env={"DATABASE_URL_FILE": str(secret)})
+    assert returncode == 0, output
+    assert f"revision {HEAD_REVISION}" in output and "data/tanya_netral.db" not in output
 
 
 def test_default_database_is_sqlite_under_data() -> None:
