@@ -62,16 +62,20 @@ async def remind_consultants(context: AppContext) -> None:
     if services.settings.staff.chat_id is None:
         return
     queue, now = services.settings.queue, clock.now()
+    every = timedelta(minutes=queue.remind_every_minutes)
     async with services.sessions() as session:
-        due = await tickets_needing_reminder(
+        candidates = await tickets_needing_reminder(
             session,
             now=now,
             unclaimed_after=timedelta(minutes=queue.remind_unclaimed_minutes),
             unanswered_after=timedelta(minutes=queue.remind_unanswered_minutes),
-            remind_every=timedelta(minutes=queue.remind_every_minutes),
+            remind_every=every,
         )
-        for ticket in due:
-            await mark_ticket_reminded(session, ticket_id=ticket.id, at=now)
+        due = [  # another worker may have reminded of some of them a moment ago
+            ticket
+            for ticket in candidates
+            if await mark_ticket_reminded(session, ticket_id=ticket.id, at=now, remind_every=every)
+        ]
         await session.commit()
     for ticket in due:
         try:

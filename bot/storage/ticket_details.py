@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import execute_counting
@@ -85,10 +85,18 @@ async def set_ticket_staff_message(
 
 
 async def mark_ticket_reminded(
-    session: AsyncSession, *, ticket_id: int, at: datetime | None = None
-) -> None:
-    """Record that consultants were just reminded of the ticket."""
-    ticket = await session.get(Ticket, ticket_id)
-    if ticket is not None:
-        ticket.last_reminder_at = at or utcnow()
-        await session.flush()
+    session: AsyncSession, *, ticket_id: int, at: datetime, remind_every: timedelta
+) -> bool:
+    """Record a reminder of the ticket at ``at`` unless one was recorded within
+    ``remind_every``; True if this call recorded it (the caller then posts it, once across
+    workers: a concurrent second call finds the first one's time and records nothing)."""
+    recorded = await execute_counting(
+        session,
+        update(Ticket)
+        .where(
+            Ticket.id == ticket_id,
+            or_(Ticket.last_reminder_at.is_(None), Ticket.last_reminder_at <= at - remind_every),
+        )
+        .values(last_reminder_at=at),
+    )
+    return recorded == 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import (
     EscalationReason,
@@ -96,8 +97,14 @@ async def test_reminders_for_unclaimed_and_unanswered(
 
     assert new_unclaimed.id not in await due()
     assert await due() == [old_unclaimed.id, unanswered.id]
+    hour = timedelta(hours=1)
     for ticket in (old_unclaimed, unanswered):
-        await mark_ticket_reminded(session, ticket_id=ticket.id, at=now)
+        assert await mark_ticket_reminded(session, ticket_id=ticket.id, at=now, remind_every=hour)
+        # a second worker, a moment later: already reminded within the hour, nothing recorded
+        later = now + timedelta(seconds=5)
+        assert not await mark_ticket_reminded(
+            session, ticket_id=ticket.id, at=later, remind_every=hour
+        )
     assert await due() == []
     assert await due(timedelta(minutes=59)) == [new_unclaimed.id]
     assert await due(timedelta(hours=1)) == [old_unclaimed.id, unanswered.id, new_unclaimed.id]
@@ -127,3 +134,37 @@ async def test_idle_tickets(session: AsyncSession, make_user: MakeUser) -> None:
     idle = await tickets_idle_since(session, before=now - timedelta(days=1))
     assert [ticket.id for ticket in idle] == [quiet.id]
     assert user_wrote.last_user_message_at == now
+
+
+async def test_two_workers_remind_of_a_ticket_once(
+    session: AsyncSession,
+    make_user: MakeUser,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    now = utcnow()
+    ticket = await _ticket(session, make_user, 1)
+    ticket.created_at = now - timedelta(hours=3)
+    await session.commit()
+
+    async def worker() -> list[int]:
+        """What one worker's reminder job would post."""
+        async with session_factory() as own:
+            candidates = await tickets_needing_reminder(
+                own,
+                now=now,
+                unclaimed_after=timedelta(minutes=30),
+                unanswered_after=timedelta(hours=1),
+                remind_every=timedelta(hours=1),
+            )
+            posted = [
+                t.id
+                for t in candidates
+                if await mark_ticket_reminded(
+                    own, ticket_id=t.id, at=now, remind_every=timedelta(hours=1)
+                )
+            ]
+            await own.commit()
+        return posted
+
+    results = await asyncio.gather(worker(), worker())
+    assert sorted(results) == [[], [ticket.id]]
