@@ -269,6 +269,42 @@ async def test_webhook_post_shape_and_retry(standin: BotApiStandIn, bot: Bot) ->
         await runner.cleanup()
 
 
+async def test_webhook_delivers_chats_at_once_and_each_chat_in_order(
+    standin: BotApiStandIn, bot: Bot
+) -> None:
+    """Telegram sends a chat's next update only once the previous one got a 2xx."""
+    log: list[str] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        text = (await request.json())["message"]["text"]
+        log.append(f"start {text}")
+        await asyncio.sleep(0.3)
+        log.append(f"end {text}")
+        return web.Response()
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook", receive)
+    runner = web.AppRunner(receiver)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+        sends = [
+            asyncio.create_task(standin.send_text(user, text))
+            for user, text in ((BUDI, "budi-1"), (BUDI, "budi-2"), (SITI, "siti-1"))
+        ]
+        await asyncio.gather(*sends)
+        for _ in range(100):
+            if len(log) == 6:
+                break
+            await asyncio.sleep(0.05)
+        assert log.index("start siti-1") < log.index("end budi-1")  # other chats at once
+        assert log.index("end budi-1") < log.index("start budi-2")  # one chat in order
+    finally:
+        await runner.cleanup()
+
+
 # -- errors like Telegram's ------------------------------------------------------------------------
 
 

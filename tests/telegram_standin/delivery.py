@@ -44,6 +44,20 @@ def update_kind(update: JSONDict) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+def _chat_of(update: JSONDict) -> object:
+    """The chat an update belongs to, for per-chat ordering (the update itself if none)."""
+    body = update.get(update_kind(update))
+    if isinstance(body, dict):
+        message = body.get("message") if "message" in body else body
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and "id" in chat:
+            return chat["id"]
+        sender = body.get("from")
+        if isinstance(sender, dict) and "id" in sender:
+            return ("user", sender["id"])
+    return ("update", update["update_id"])
+
+
 class UpdateFeed:
     """Telegram's per-bot update queue, drained by getUpdates or POSTed to the webhook."""
 
@@ -192,20 +206,41 @@ class UpdateFeed:
                 entry.first_attempt.set_result(None)
 
     async def _deliver_forever(self) -> None:
+        """POST pending updates like Telegram: different chats at once (up to the webhook's
+        max_connections), each chat's next update only once its previous one got a 2xx."""
+        in_flight: dict[object, asyncio.Task[None]] = {}
         while not self._closing:
             webhook = self.webhook
-            if webhook is None or not self.pending:
-                await self._signal.wait(3600)
-                continue
-            entry = self.pending[0]
+            if webhook is not None:
+                chats_seen: set[object] = set()  # a chat's earlier update blocks its later ones
+                for entry in list(self.pending):
+                    if len(in_flight) >= webhook.max_connections:
+                        break
+                    chat = _chat_of(entry.update)
+                    if chat in chats_seen:
+                        continue
+                    chats_seen.add(chat)
+                    if chat not in in_flight:
+                        task = asyncio.create_task(self._deliver(webhook, entry))
+                        in_flight[chat] = task
+                        task.add_done_callback(
+                            lambda _, c=chat: (in_flight.pop(c, None), self._signal.fire())
+                        )
+            await self._signal.wait(3600)
+        for task in in_flight.values():
+            task.cancel()
+
+    async def _deliver(self, webhook: Webhook, entry: _Pending) -> None:
+        """POST one update until it is acknowledged (or the webhook changes)."""
+        while not self._closing and self.webhook is webhook and entry in self.pending:
             status = await self.post(webhook, entry.update, webhook.secret_token)
             if entry.first_attempt is not None and not entry.first_attempt.done():
                 entry.first_attempt.set_result(status)
             if 200 <= status < 300:
                 if entry in self.pending:
                     self.pending.remove(entry)
-            else:
-                await asyncio.sleep(self.retry_interval)
+                return
+            await asyncio.sleep(self.retry_interval)
 
     async def post(self, webhook: Webhook, update: JSONDict, secret_token: str | None) -> int:
         """POST one update like Telegram; record it; 0 means no HTTP answer."""
