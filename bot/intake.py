@@ -6,9 +6,12 @@ in ``inbox_updates``, where it stays until handled. So a crash at any moment los
 after a restart, Telegram delivers the unacknowledged updates again (polling: the inbox is
 handled first), and ``processed_updates`` tells an update handled to the end (acknowledged
 again, not handled twice) from one whose handling was cut short (handled again from the
-start). What a crash can still duplicate is the reply that was
-in flight when the process died. This is python-telegram-bot's custom-webhook pattern: our own
-server calls ``Application.process_update``, which runs every handler before it returns.
+start). What a crash can still duplicate is the reply in flight when the process died.
+
+This is python-telegram-bot's custom-webhook pattern: our own server calls
+``Application.process_update``, which runs every handler before it returns. Telegram sends a
+chat's next update only once the previous one got its 200, so on the webhook a chat's updates
+are handled one at a time and in order, whichever worker receives them.
 """
 
 from __future__ import annotations
