@@ -27,6 +27,7 @@ from bot.storage.arrivals import Arrival, ArrivalLog, Sender
 from bot.storage.database import create_migration_engine
 from bot.storage.migrate import alembic_config
 from tests.storage.conftest import MakeUser
+from tests.storage.test_migrations import HEAD_REVISION
 
 CASE = EscalationReason.KONSULTASI_KASUS
 WINDOW = timedelta(minutes=10)
@@ -135,7 +136,7 @@ async def test_migration_0002_adds_the_column_to_existing_tickets(database_url: 
     finally:
         await migration_engine.dispose()
 
-    assert await upgrade_database_async(database_url) == "0002"
+    assert await upgrade_database_async(database_url) == HEAD_REVISION  # through 0002
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:

@@ -9,12 +9,20 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import ProcessedUpdate
+from bot.storage import (
+    ProcessedUpdate,
+    create_engine,
+    create_session_factory,
+    upgrade_database_async,
+)
 from bot.storage.arrivals import Arrival, ArrivalLog
 from bot.storage.base import utcnow
+from bot.storage.database import create_migration_engine
+from bot.storage.migrate import alembic_config
 from bot.storage.update_claims import (
     UpdateState,
     begin_update,
@@ -22,6 +30,7 @@ from bot.storage.update_claims import (
     polled_unfinished,
     store_polled_updates,
 )
+from tests.storage.test_migrations import HEAD_REVISION
 
 LEASE = timedelta(seconds=120)
 
@@ -138,3 +147,34 @@ async def test_polled_updates_stay_in_the_inbox_until_handled(
     await _finish(session_factory, 6)
     async with session_factory() as session:
         assert await polled_unfinished(session) == ['{"update_id": 7}', "{}"]  # 7, then 8
+
+
+async def test_migration_0003_counts_updates_stored_before_it_as_handled(database_url: str) -> None:
+    """A 0002 database: its stored updates were handled by the code of their time."""
+
+    def upgrade_to_0002(connection: Connection) -> None:
+        from alembic import command
+
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+
+    migration_engine = create_migration_engine(database_url)
+    try:
+        async with migration_engine.begin() as connection:
+            await connection.run_sync(upgrade_to_0002)
+            await connection.execute(
+                text(
+                    "INSERT INTO processed_updates (update_id, created_at) "
+                    "VALUES (9, CURRENT_TIMESTAMP)"
+                )
+            )
+    finally:
+        await migration_engine.dispose()
+    assert await upgrade_database_async(database_url) == HEAD_REVISION
+    engine = create_engine(database_url)
+    try:
+        sessions = create_session_factory(engine)
+        assert await _begin(sessions, 9, one_poller=True) is UpdateState.HANDLED
+    finally:
+        await engine.dispose()
