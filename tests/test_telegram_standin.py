@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import html
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -235,6 +236,23 @@ async def test_webhook_delivery_reaches_ptb_with_the_secret(standin: BotApiStand
         await app.shutdown()
 
 
+@contextlib.asynccontextmanager
+async def _webhook_receiver(
+    receive: Callable[[web.Request], Awaitable[web.Response]],
+) -> AsyncIterator[str]:
+    """A local HTTP server standing for the bot's webhook; yields its URL."""
+    receiver = web.Application()
+    receiver.router.add_post("/hook", receive)
+    runner = web.AppRunner(receiver)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        await runner.cleanup()
+
+
 async def test_webhook_post_shape_and_retry(standin: BotApiStandIn, bot: Bot) -> None:
     received: list[tuple[dict[str, str], object]] = []
     statuses = [500, 200]
@@ -243,14 +261,8 @@ async def test_webhook_post_shape_and_retry(standin: BotApiStandIn, bot: Bot) ->
         received.append((dict(request.headers), await request.json()))
         return web.Response(status=statuses.pop(0) if statuses else 200)
 
-    receiver = web.Application()
-    receiver.router.add_post("/hook", receive)
-    runner = web.AppRunner(receiver)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+    async with _webhook_receiver(receive) as url:
+        await bot.set_webhook(url, secret_token="s3cret")
         update = await standin.send_text(BUDI, "tes")
         for _ in range(100):  # the 500 answer is retried after UpdateFeed.retry_interval
             if len(standin.webhook_deliveries) == 2:
@@ -265,8 +277,6 @@ async def test_webhook_post_shape_and_retry(standin: BotApiStandIn, bot: Bot) ->
         assert (
             info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
         )
-    finally:
-        await runner.cleanup()
 
 
 async def test_webhook_delivers_chats_at_once_and_each_chat_in_order(
@@ -282,14 +292,8 @@ async def test_webhook_delivers_chats_at_once_and_each_chat_in_order(
         log.append(f"end {text}")
         return web.Response()
 
-    receiver = web.Application()
-    receiver.router.add_post("/hook", receive)
-    runner = web.AppRunner(receiver)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+    async with _webhook_receiver(receive) as url:
+        await bot.set_webhook(url)
         sends = [
             asyncio.create_task(standin.send_text(user, text))
             for user, text in ((BUDI, "budi-1"), (BUDI, "budi-2"), (SITI, "siti-1"))
@@ -301,8 +305,6 @@ async def test_webhook_delivers_chats_at_once_and_each_chat_in_order(
             await asyncio.sleep(0.05)
         assert log.index("start siti-1") < log.index("end budi-1")  # other chats at once
         assert log.index("end budi-1") < log.index("start budi-2")  # one chat in order
-    finally:
-        await runner.cleanup()
 
 
 # -- errors like Telegram's ------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as create_plain_async_engine
 
@@ -22,7 +24,8 @@ from bot.storage import (
     get_or_create_user,
     upgrade_database_async,
 )
-from bot.storage.database import normalize_database_url
+from bot.storage.database import create_migration_engine, normalize_database_url
+from bot.storage.migrate import alembic_config
 
 POSTGRES_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL storage tests skipped"
 
@@ -106,3 +109,24 @@ def make_user(session: AsyncSession) -> MakeUser:
         return user
 
     return make
+
+
+async def database_at_revision(database_url: str, revision: str, *statements: str) -> None:
+    """Migrate an empty database to an older ``revision`` and run ``statements`` in it: the
+    starting point of a test of the migrations after it."""
+
+    def upgrade(connection: Connection) -> None:
+        from alembic import command
+
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    engine = create_migration_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade)
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()

@@ -6,7 +6,6 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import (
@@ -24,9 +23,7 @@ from bot.storage import (
     upgrade_database_async,
 )
 from bot.storage.arrivals import Arrival, ArrivalLog, Sender
-from bot.storage.database import create_migration_engine
-from bot.storage.migrate import alembic_config
-from tests.storage.conftest import MakeUser
+from tests.storage.conftest import MakeUser, database_at_revision
 from tests.storage.test_migrations import HEAD_REVISION
 
 CASE = EscalationReason.KONSULTASI_KASUS
@@ -110,32 +107,14 @@ async def test_latest_request_wins_and_a_new_open_ticket_ends_the_wait(
 async def test_migration_0002_adds_the_column_to_existing_tickets(database_url: str) -> None:
     """Upgrade a 0001 database holding a ticket; the ticket keeps its data."""
 
-    def upgrade_to_0001(connection: Connection) -> None:
-        from alembic import command
-
-        config = alembic_config(database_url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-
-    migration_engine = create_migration_engine(database_url)
-    try:
-        async with migration_engine.begin() as connection:
-            await connection.run_sync(upgrade_to_0001)
-            await connection.execute(
-                text(
-                    "INSERT INTO users (telegram_user_id, chat_id, pseudonym, created_at) "
-                    "VALUES (7, 7, 'ASN-TEST', CURRENT_TIMESTAMP)"
-                )
-            )
-            await connection.execute(
-                text(
-                    "INSERT INTO tickets (user_id, status, reason, created_at, rating) "
-                    "VALUES (7, 'selesai', 'konsultasi_kasus', CURRENT_TIMESTAMP, 3)"
-                )
-            )
-    finally:
-        await migration_engine.dispose()
-
+    await database_at_revision(
+        database_url,
+        "0001",
+        "INSERT INTO users (telegram_user_id, chat_id, pseudonym, created_at) "
+        "VALUES (7, 7, 'ASN-TEST', CURRENT_TIMESTAMP)",
+        "INSERT INTO tickets (user_id, status, reason, created_at, rating) "
+        "VALUES (7, 'selesai', 'konsultasi_kasus', CURRENT_TIMESTAMP, 3)",
+    )
     assert await upgrade_database_async(database_url) == HEAD_REVISION  # through 0002
     engine = create_engine(database_url)
     try:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import (
@@ -21,8 +20,6 @@ from bot.storage import (
 )
 from bot.storage.arrivals import Arrival, ArrivalLog
 from bot.storage.base import utcnow
-from bot.storage.database import create_migration_engine
-from bot.storage.migrate import alembic_config
 from bot.storage.update_claims import (
     UpdateState,
     begin_update,
@@ -30,6 +27,7 @@ from bot.storage.update_claims import (
     polled_unfinished,
     store_polled_updates,
 )
+from tests.storage.conftest import database_at_revision
 from tests.storage.test_migrations import HEAD_REVISION
 
 LEASE = timedelta(seconds=120)
@@ -152,25 +150,11 @@ async def test_polled_updates_stay_in_the_inbox_until_handled(
 async def test_migration_0003_counts_updates_stored_before_it_as_handled(database_url: str) -> None:
     """A 0002 database: its stored updates were handled by the code of their time."""
 
-    def upgrade_to_0002(connection: Connection) -> None:
-        from alembic import command
-
-        config = alembic_config(database_url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
-
-    migration_engine = create_migration_engine(database_url)
-    try:
-        async with migration_engine.begin() as connection:
-            await connection.run_sync(upgrade_to_0002)
-            await connection.execute(
-                text(
-                    "INSERT INTO processed_updates (update_id, created_at) "
-                    "VALUES (9, CURRENT_TIMESTAMP)"
-                )
-            )
-    finally:
-        await migration_engine.dispose()
+    await database_at_revision(
+        database_url,
+        "0002",
+        "INSERT INTO processed_updates (update_id, created_at) VALUES (9, CURRENT_TIMESTAMP)",
+    )
     assert await upgrade_database_async(database_url) == HEAD_REVISION
     engine = create_engine(database_url)
     try:
