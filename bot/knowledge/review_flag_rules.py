@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from bot.knowledge.red_flag_rules import ALLOWED, HEDGED
+from bot.knowledge.red_flag_rules import KASN as KASN_NAME
 
 _I = re.IGNORECASE
 
@@ -129,7 +130,7 @@ def _flag_19(s: str) -> bool:
     )
 
 
-KASN = _c(r"\bKASN\b|komisi\s+aparatur\s+sipil\s+negara|komisi\s+ASN")
+KASN = _c(rf"{KASN_NAME}|komisi\s+ASN")
 PAST = _c(
     r"dibubarkan|\bbubar\b|\bdulu\b|\bdahulu\b|\bsebelum\w*|\bsampai\b|\bhingga\b|\bpernah\b"
     r"|tidak\s+lagi|sudah\s+tidak|\bmantan\b|\beks\b"

@@ -85,4 +85,5 @@ async def test_a_bot_killed_mid_burst_answers_every_question_after_a_restart(
             .where(ProcessedUpdate.completed_at.is_(None))
         )
     assert unfinished == 0
-    assert "handling it again" in bot.log_path.read_text(errors="replace")
+    if in_flight:  # updates cut short mid-handling were taken up again, not skipped
+        assert "handling it again" in bot.log_path.read_text(errors="replace")
