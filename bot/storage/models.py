@@ -175,3 +175,45 @@ class InboxUpdate(Base):
     payload: Mapped[str] = mapped_column(Text)
     """The update as Telegram sent it (JSON); deleted once handled."""
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffNotice(Base):
+    """A message for the staff chat, waiting in the outbox (``bot.staff_outbox``).
+
+    Cards, relayed messages, reminders and error notes are stored here in the transaction that
+    caused them, and sent by one drainer within the staff chat's budget: a user's reply never
+    waits for the staff chat, and a notice outlives a crash or an unreachable staff chat.
+    """
+
+    __tablename__ = "staff_outbox"
+    __table_args__ = (Index("ix_staff_outbox_pending", "sent_at", "given_up_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """card, relay, reminder, error_note, ... (what the drainer does with the payload)."""
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """Not a foreign key: a notice about a deleted ticket is dropped by the drainer."""
+    coalesce_key: Mapped[str | None] = mapped_column(String(64))
+    """Notices with the same key waiting at once may be sent as one message."""
+    payload: Mapped[str] = mapped_column(Text)
+    """JSON: what to send."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    """Not sent before this time (backoff after a failure)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SendBudget(Base):
+    """Messages sent to Telegram per second and scope, shared by every worker
+    (``bot.send_budget``): the workers together keep Telegram's send limits."""
+
+    __tablename__ = "send_budget"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """``all`` for the bot's overall limit, or ``chat:<id>`` for a group's."""
+    second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """Unix time of the window (seconds; a group's window is a minute, its start second)."""
+    sent: Mapped[int] = mapped_column(Integer)
