@@ -12,7 +12,6 @@ from pathlib import Path
 import yaml
 
 from bot.nlu.rasa_server import RasaProcess, free_port
-from bot.settings import DEFAULT_CONFIG_PATH
 from handlers.questions import NLU_UNAVAILABLE_LOG
 from tests.e2e.bot_process import BotProcess
 from tests.telegram_standin import BotApiStandIn
@@ -97,8 +96,7 @@ def bot_environment(
     if not send_limit:
         env["TELEGRAM_MAX_SENDS_PER_SECOND"] = "0"
     if parse_cache_size is not None:
-        config = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
-        config.setdefault("rasa", {})["parse_cache_size"] = parse_cache_size
+        config = {"rasa": {"parse_cache_size": parse_cache_size}}
         path = workdir / f"config-cache-{parse_cache_size}.yml"
         path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         env["TANYA_NETRAL_CONFIG"] = str(path)

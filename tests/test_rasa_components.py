@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
-from bot.nlu.training import RASA_VENV
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, load_settings
 
 
 def run_in_rasa_env(code: str) -> str:
     completed = subprocess.run(
-        [str(RASA_VENV / "bin" / "python"), "-c", textwrap.dedent(code)],
+        [str(load_settings().rasa.venv / "bin" / "python"), "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT / "rasa_project",

@@ -10,13 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, RasaSettings, load_settings
 
 logger = logging.getLogger(__name__)
 
 RASA_PROJECT = REPO_ROOT / "rasa_project"
-MODELS_DIR = Path(os.environ.get("TANYA_NETRAL_MODELS", REPO_ROOT / "models"))
-RASA_VENV = Path(os.environ.get("RASA_VENV", REPO_ROOT / ".venv-rasa"))
 TRAINING_INPUTS = ("config.yml", "data/**/*.yml", "components/**/*.py", "components/**/*.yml")
 
 
@@ -31,9 +29,9 @@ class TrainingOutcome:
     seconds: float
 
 
-def rasa_executable() -> Path:
+def rasa_executable(settings: RasaSettings | None = None) -> Path:
     """Return the ``rasa`` command of the Rasa environment, or explain how to create it."""
-    executable = RASA_VENV / "bin" / "rasa"
+    executable = _settings(settings).venv / "bin" / "rasa"
     if not executable.exists():
         raise FileNotFoundError(
             f"Rasa is not installed at {executable}. Run `make setup` (or `make run`/`make test`)."
@@ -54,20 +52,24 @@ def training_fingerprint(project: Path = RASA_PROJECT) -> str:
     return digest.hexdigest()[:16]
 
 
-def model_path_for(fingerprint: str) -> Path:
-    return MODELS_DIR / f"nlu-{fingerprint}.tar.gz"
+def model_path_for(fingerprint: str, settings: RasaSettings | None = None) -> Path:
+    return _settings(settings).models_dir / f"nlu-{fingerprint}.tar.gz"
 
 
-def train_model(*, force: bool = False) -> TrainingOutcome:
-    """Train into ``models/`` unless a model for the same inputs already exists."""
+def train_model(*, force: bool = False, settings: RasaSettings | None = None) -> TrainingOutcome:
+    """Train into ``rasa.models_dir`` unless a model for the same inputs already exists.
+
+    Without ``settings``, the configured ones (``load_settings().rasa``).
+    """
+    settings = _settings(settings)
     fingerprint = training_fingerprint()
-    target = model_path_for(fingerprint)
+    target = model_path_for(fingerprint, settings)
     if target.exists() and not force:
         logger.info("Model %s is up to date; training skipped", target.name)
         return TrainingOutcome(target, trained=False, seconds=0.0)
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        str(rasa_executable()),
+        str(rasa_executable(settings)),
         "train",
         "nlu",
         "--config",
@@ -75,7 +77,7 @@ def train_model(*, force: bool = False) -> TrainingOutcome:
         "--nlu",
         "data/nlu",
         "--out",
-        str(MODELS_DIR),
+        str(settings.models_dir),
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
     ]
@@ -95,6 +97,10 @@ def train_model(*, force: bool = False) -> TrainingOutcome:
         raise TrainingFailed(f"rasa train nlu failed:\n{completed.stdout[-4000:]}")
     logger.info("Trained %s in %.1f s", target.name, seconds)
     return TrainingOutcome(target, trained=True, seconds=seconds)
+
+
+def _settings(settings: RasaSettings | None) -> RasaSettings:
+    return load_settings().rasa if settings is None else settings
 
 
 def rasa_environment() -> dict[str, str]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bot.settings import load_settings
 from bot.storage import models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.storage.base import Base
 from bot.storage.database import (
@@ -25,7 +25,7 @@ target_metadata = Base.metadata
 
 
 def _database_url() -> str:
-    url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
+    url = config.attributes.get("database_url") or load_settings().database_url
     return str(url or default_database_url())
 
 
