@@ -1,13 +1,12 @@
 """``python -m bench.storage``: the database work of one question, alone, in CPU and wall time.
 
-The same data functions, in the same transactions, as the bot runs for a text question from a
-new user: the update gate's arrival log (dedupe, register the user, learn whether a rating
-comment may be awaited, and, as none is, log the question under the open ticket, if any) and
-the reply (the reading and the sent message, queued on the reply log); both write in batches,
-so the work per question falls as more questions come at once. One
-question at a time and 32 at once; SQLite in a temporary file, and PostgreSQL when
-``BENCH_DATABASE_URL`` is set (tables are created there by the migrations; rows are left
-behind, each run with new ids).
+The same data functions, in the same five transactions, as the bot runs for a text question
+from a new user: the intake claims the update; the gate registers the user and counts the
+message; the question handler looks for an awaited rating comment and logs the question under
+the open ticket, if any; the reply records the reading and the sent message; the intake marks
+the update handled. One question at a time and 32 at once; SQLite in a temporary file, and
+PostgreSQL when ``BENCH_DATABASE_URL`` is set (tables are created there by the migrations;
+rows are left behind, each run with new ids).
 """
 
 from __future__ import annotations
@@ -21,62 +20,97 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from bot.storage import create_engine, create_session_factory, upgrade_database_async
-from bot.storage.arrivals import Arrival, ArrivalLog, InboundMessage, Sender
-from bot.storage.messages import Reading
-from bot.storage.reply_log import ReplyLog, SentReply
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.queue import clock
+from bot.storage import (
+    MessageDirection,
+    create_engine,
+    create_session_factory,
+    get_or_create_user,
+    log_message,
+    pending_rating_comment,
+    upgrade_database_async,
+)
+from bot.storage.messages import Reading, log_question, store_reading
+from bot.storage.rate_limits import count_user_message
+from bot.storage.transaction import in_transaction
+from bot.storage.update_claims import begin_update, finish_update
+from handlers.staff_rating import COMMENT_WINDOW
 
 CONCURRENCY = (1, 32)
+QUESTION = "pns boleh like postingan capres?"
 
 
-async def one_question(arrivals: ArrivalLog, reply_log: ReplyLog, user_id: int) -> None:
-    admission = await arrivals.record(
-        Arrival(
-            update_id=user_id,
-            sender=Sender(user_id, user_id, "Sari", None),
-            message=InboundMessage(
-                user_id, user_id, "pns boleh like postingan capres?", "text", 1, is_question=True
-            ),
-            judge=lambda: None,
+async def one_question(sessions: async_sessionmaker[AsyncSession], user_id: int) -> None:
+    """The database work of one question, transaction by transaction, as the bot does it."""
+
+    async def claim(session: AsyncSession) -> None:
+        await begin_update(session, update_id=user_id, stale_before=None)
+
+    async def admit(session: AsyncSession) -> None:
+        await get_or_create_user(
+            session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
         )
-    )
-    # A new user: no rating comment awaited, the gate logs the question, as in the bot.
-    assert admission.question is not None
-    reply = SentReply(user_id, user_id, "<b>Media sosial</b> ...", 1, "media_sosial", "answer")
-    reply_log.add(reply, Reading(admission.question.message_id, "media_sosial", 0.97, "answer"))
+        await count_user_message(session, user_id=user_id, now=clock.now())
+
+    async def log(session: AsyncSession) -> int:
+        assert (
+            await pending_rating_comment(
+                session, user_id=user_id, now=clock.now(), window=COMMENT_WINDOW
+            )
+            is None
+        )
+        question = await log_question(session, chat_id=user_id, user_id=user_id, text=QUESTION)
+        return question.message_id
+
+    async def finish(session: AsyncSession) -> None:
+        await finish_update(session, update_id=user_id)
+
+    await in_transaction(sessions, claim)
+    await in_transaction(sessions, admit)
+    message_id = await in_transaction(sessions, log)
+
+    async def record(session: AsyncSession) -> None:
+        await store_reading(session, Reading(message_id, "media_sosial", 0.97, "answer"))
+        await log_message(
+            session,
+            chat_id=user_id,
+            user_id=user_id,
+            direction=MessageDirection.OUT,
+            text="<b>Media sosial</b> ...",
+            telegram_message_id=1,
+            intent="media_sosial",
+            action="answer",
+        )
+
+    await in_transaction(sessions, record)
+    await in_transaction(sessions, finish)
 
 
 async def measure(
     url: str, questions: int, concurrency: int, users: Iterator[int]
 ) -> tuple[float, float]:
-    """Milliseconds of CPU and of wall time per question, after a warm-up.
-
-    ``concurrency`` questions run at once, as under load; the time includes writing the reply
-    log to the end.
-    """
+    """Milliseconds of CPU and of wall time per question, after a warm-up;
+    ``concurrency`` questions run at once, as under load."""
     await upgrade_database_async(url)
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    arrivals, reply_log = ArrivalLog(sessions), ReplyLog(sessions)
 
     async def ask(count: int) -> None:
         for _ in range(count):
-            await one_question(arrivals, reply_log, next(users))
+            await one_question(sessions, next(users))
 
     try:
         await asyncio.gather(*(ask(50 // concurrency + 1) for _ in range(concurrency)))
-        await reply_log.flush()
         cpu, wall = time.process_time(), time.perf_counter()
         await asyncio.gather(*(ask(questions // concurrency) for _ in range(concurrency)))
-        await reply_log.flush()
         done = questions // concurrency * concurrency
         return (
             1000 * (time.process_time() - cpu) / done,
             1000 * (time.perf_counter() - wall) / done,
         )
     finally:
-        await arrivals.close()
-        await reply_log.close()
         await engine.dispose()
 
 

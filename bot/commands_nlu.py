@@ -53,9 +53,7 @@ async def _classify(args: argparse.Namespace) -> int:
     """Answer each stdin line as soon as it arrives, so the command also works in a pipe."""
     settings = load_settings()
     async with nlu_client(settings) as client:
-        understanding = Understanding(
-            client, settings.policy, parse_cache_size=settings.rasa.parse_cache_size
-        )
+        understanding = Understanding(client, settings.policy)
         while line := await asyncio.to_thread(sys.stdin.readline):
             text = line.rstrip("\r\n")
             reading = await understanding.read(text)

@@ -2,23 +2,26 @@
 
 Only failures that a second try can fix, and that cannot repeat an effect, are retried:
 - a locked or unreachable database (``database``): a transaction that failed was rolled back;
-- Telegram's flood control (``flood_control``): a 429 says the message was not sent and how
-  long to wait;
+- a Telegram request (``telegram_request``) refused by flood control — a 429 says the message
+  was not sent and how long to wait — or that failed before Telegram answered it for a reason
+  other than a timeout (connection refused or reset, Telegram's 502);
 - a connection to Rasa that could not be opened (``rasa_connect``): nothing reached Rasa.
 
-A send that failed in another way is not retried: it may have been delivered, and a reply
-sent twice is worse than one the user asks for again.
+A send that timed out is not retried: it may have been delivered, and a reply sent twice is
+worse than one the user asks for again. A request Telegram refused (400, 403) is not either.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
 from sqlalchemy.exc import DBAPIError
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -37,12 +40,17 @@ T = TypeVar("T")
 
 DATABASE_ATTEMPTS = 3
 DATABASE_FIRST_WAIT_SECONDS = 0.5
-FLOOD_ATTEMPTS = 5
-"""A 429 waited out this many times in a row for one send: the send budget is set too high."""
+TELEGRAM_ATTEMPTS = 10
+"""Tries of one Telegram request. A reply, a ticket card or a relayed answer must wait out flood
+control, not be dropped (four tries lost replies); ten 429s in a row for one send mean the send
+budget is set too high."""
+TELEGRAM_FIRST_WAIT_SECONDS = 0.5
 
 
 def _is_transient_database_error(error: BaseException) -> bool:
-    return isinstance(error, DBAPIError) and is_transient(error)
+    if isinstance(error, DBAPIError):
+        return is_transient(error)
+    return isinstance(error, OSError)  # no connection could be opened
 
 
 def database() -> AsyncRetrying:
@@ -60,20 +68,11 @@ def database() -> AsyncRetrying:
 def _wait_retry_after(state: RetryCallState) -> float:
     error = state.outcome.exception() if state.outcome else None
     if isinstance(error, RetryAfter):
-        delay = error.retry_after
+        with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            delay = error.retry_after
         return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
     return 1.0
-
-
-def flood_control() -> AsyncRetrying:
-    """Wait out Telegram's 429 as long as it says, up to ``FLOOD_ATTEMPTS`` tries."""
-    return AsyncRetrying(
-        retry=retry_if_exception_type(RetryAfter),
-        stop=stop_after_attempt(FLOOD_ATTEMPTS),
-        wait=_wait_retry_after,
-        before_sleep=before_sleep_log(logger, logging.WARNING),
-        reraise=True,
-    )
 
 
 def rasa_connect() -> AsyncRetrying:
@@ -87,4 +86,33 @@ def rasa_connect() -> AsyncRetrying:
 
 async def call(policy: AsyncRetrying, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work`` under ``policy``; its last error is raised when the policy gives up."""
-    return await policy(work)
+
+    async def attempt() -> T:  # tenacity awaits only what is a coroutine function itself
+        return await work()
+
+    return await policy(attempt)
+
+
+def _retryable_telegram_error(error: BaseException) -> bool:
+    if isinstance(error, RetryAfter):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, TimedOut | BadRequest)
+
+
+def _telegram_wait(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, RetryAfter):
+        return _wait_retry_after(state)
+    return min(TELEGRAM_FIRST_WAIT_SECONDS * 2 ** (state.attempt_number - 1), 5.0)
+
+
+def telegram_request() -> AsyncRetrying:
+    """Wait out a 429 as long as Telegram says; try a request that failed before Telegram
+    answered (not a timeout) again after 0.5, 1, 2 … 5 s; ``TELEGRAM_ATTEMPTS`` tries in all."""
+    return AsyncRetrying(
+        retry=retry_if_exception(_retryable_telegram_error),
+        stop=stop_after_attempt(TELEGRAM_ATTEMPTS),
+        wait=_telegram_wait,
+        before_sleep=before_sleep_log(logger, logging.WARNING),
+        reraise=True,
+    )

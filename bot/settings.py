@@ -99,8 +99,6 @@ class RasaSettings(_Section):
     """Failed parses in a row that pause a replica."""
     breaker_pause_seconds: Annotated[float, Field(gt=0)] = 15.0
     """How long a failing replica is paused."""
-    parse_cache_size: Annotated[int, Env("RASA_PARSE_CACHE_SIZE"), Field(ge=0)] = 10_000
-    """Parse results kept in memory; 0 turns the cache off."""
 
     @field_validator("url")
     @classmethod

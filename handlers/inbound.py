@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message as TelegramMessage
 
-from bot.services import AppContext, Inbound
-from bot.storage import get_ticket
-from bot.storage.messages import log_question
+from bot.services import AppContext
+from bot.storage import Ticket, get_ticket
+from bot.storage.messages import LoggedQuestion, log_question
+from bot.storage.transaction import in_transaction
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A user's message as logged, and the open ticket it was filed under (if any)."""
+
+    question: LoggedQuestion
+    ticket: Ticket | None
 
 
 async def log_inbound(
     context: AppContext, message: TelegramMessage, text: str | None, kind: str
 ) -> Inbound:
     """Log the user's message in its own transaction; return it and the user's open ticket."""
-    async with context.services.sessions() as session:
-        logged = await record_inbound(session, message, text, kind)
-        await session.commit()
-    return logged
+    return await in_transaction(
+        context.services.sessions, lambda session: record_inbound(session, message, text, kind)
+    )
 
 
 async def record_inbound(

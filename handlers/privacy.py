@@ -19,7 +19,6 @@ from bot.storage import (
     set_share_name,
     utcnow,
 )
-from bot.storage.reply_log import READER_FLUSH_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +92,6 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
     if query.data != "hapus:ya":
         await query.edit_message_text(knowledge.message("delete_cancelled"))
         return
-    await context.services.reply_log.flush(READER_FLUSH_SECONDS)
     async with context.services.sessions() as session:
         summary = await delete_user_data(session, user_id=query.from_user.id)
         await session.commit()

@@ -1,25 +1,28 @@
-"""Free-text questions and other messages from the ASN: log (while Rasa reads), then reply.
+"""A question from the ASN, top to bottom: log → read → decide → reply → record.
 
-A user with an open ticket talks to the consultant: their messages are relayed, never answered
-by the bot.
+Before it, ``bot.intake`` claimed the update (de-duplication) and the gate of
+``handlers.updates`` registered the user and counted the message. A user with an open ticket
+talks to the consultant: their messages are relayed, never answered by the bot; a text the
+bot asked for as a rating comment is kept as such.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.intents import Action
 from bot.nlu.result import NluUnavailable
-from bot.nlu.understanding import Reading as Understood
+from bot.nlu.understanding import Understood
 from bot.services import AppContext
-from bot.storage import EscalationReason
+from bot.storage import EscalationReason, Ticket
 from bot.storage.messages import Reading
+from bot.storage.transaction import in_transaction
 from handlers.escalation import escalate
-from handlers.inbound import log_inbound, record_inbound
+from handlers.inbound import Inbound, log_inbound, record_inbound
 from handlers.replies import (
     clarify_keyboard,
     consultant_keyboard,
@@ -37,50 +40,48 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 async def handle_text(update: Update, context: AppContext) -> None:
-    """Read a question and answer, clarify, fall back or hand it to a consultant.
-
-    The question is logged while Rasa reads it: the parse, started by the update gate
-    (``AppContext.read_early``) or here, overlaps the database work, and the reply waits for
-    both. The gate logs the question in its own transaction when it can (no rating comment
-    awaited); otherwise it is logged here, or taken as a rating comment. A message that turns
-    out to be a rating comment or part of an open ticket cancels the parse.
-    """
+    """Read a question and answer, clarify, fall back or hand it to a consultant."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     services, text = context.services, message.text or ""
-    async with services.chat_locks.hold(message.chat_id):
-        reading = context.take_reading(text) if text.strip() else None
-        logged, commented = context.logged_question, None
-        if logged is None:
-            try:
-                async with services.sessions() as session:  # one transaction
-                    commented = await take_rating_comment(
-                        session, message, requested=context.comment_requested
-                    )
-                    if commented is None:
-                        logged = await record_inbound(session, message, text, "text")
-                    await session.commit()
-            except BaseException:
-                context.drop_reading(reading)
-                raise
+
+    async def log(session: AsyncSession) -> Ticket | Inbound:
+        """The rating comment the text is, or the text logged as a question."""
+        commented = await take_rating_comment(session, message)
         if commented is not None:
-            context.drop_reading(reading)
-            await thank_for_comment(context, message, commented)
-            return
-        assert logged is not None
-        if logged.ticket is not None:
-            context.drop_reading(reading)
-            await relay_user_message(context, logged.ticket, message)
-            return
-        if reading is None:
-            await send_to_user(
-                context,
-                chat_id=message.chat_id,
-                user_id=user.id,
-                html=services.knowledge.message("empty_message"),
-            )
-            return
-        await _respond(context, message.chat_id, user.id, text, logged.question.message_id, reading)
+            return commented
+        return await record_inbound(session, message, text, "text")
+
+    logged = await in_transaction(services.sessions, log)
+    if isinstance(logged, Ticket):
+        await thank_for_comment(context, message, logged)
+        return
+    if logged.ticket is not None:
+        await relay_user_message(context, logged.ticket, message)
+        return
+    if not text.strip():
+        await send_to_user(
+            context,
+            chat_id=message.chat_id,
+            user_id=user.id,
+            html=services.knowledge.message("empty_message"),
+        )
+        return
+    inbound_id = logged.question.message_id
+    try:
+        understood = await services.understanding.read(text)
+    except NluUnavailable as error:
+        logger.warning("%s (%s)", NLU_UNAVAILABLE_LOG, error)
+        await escalate(
+            context,
+            user_id=user.id,
+            chat_id=message.chat_id,
+            reason=EscalationReason.NLU_TIDAK_TERSEDIA,
+            question=text,
+            reading=Reading(inbound_id, None, None, Action.ESCALATE.value),
+        )
+        return
+    await _respond(context, message.chat_id, user.id, text, inbound_id, understood)
 
 
 async def _respond(
@@ -89,22 +90,10 @@ async def _respond(
     user_id: int,
     text: str,
     inbound_id: int,
-    reading_task: Awaitable[Understood],
+    understood: Understood,
 ) -> None:
+    """The policy's decision, carried out; the reading is recorded with the reply."""
     services = context.services
-    try:
-        understood = await reading_task
-    except NluUnavailable as error:
-        logger.warning("%s (%s)", NLU_UNAVAILABLE_LOG, error)
-        await escalate(
-            context,
-            user_id=user_id,
-            chat_id=chat_id,
-            reason=EscalationReason.NLU_TIDAK_TERSEDIA,
-            question=text,
-            reading=Reading(inbound_id, None, None, Action.ESCALATE.value),
-        )
-        return
     decision = understood.decision
     confidence = understood.result.confidence
     reading = Reading(inbound_id, decision.intent, confidence, decision.action.value)
@@ -148,18 +137,17 @@ async def handle_non_text(update: Update, context: AppContext) -> None:
     """Relay media inside a ticket; otherwise say that the bot reads text."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    async with context.services.chat_locks.hold(message.chat_id):
-        logged = await log_inbound(context, message, message.caption, kind_of(message))
-        if logged.ticket is not None:
-            await relay_user_message(context, logged.ticket, message)
-            return
-        await send_to_user(
-            context,
-            chat_id=message.chat_id,
-            user_id=user.id,
-            html=context.services.knowledge.message("text_only"),
-            markup=consultant_keyboard(),
-        )
+    logged = await log_inbound(context, message, message.caption, kind_of(message))
+    if logged.ticket is not None:
+        await relay_user_message(context, logged.ticket, message)
+        return
+    await send_to_user(
+        context,
+        chat_id=message.chat_id,
+        user_id=user.id,
+        html=context.services.knowledge.message("text_only"),
+        markup=consultant_keyboard(),
+    )
 
 
 def build_handlers() -> list[BaseHandler]:

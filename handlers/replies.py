@@ -1,28 +1,25 @@
-"""Send messages to users and log them; the keyboards users see."""
+"""Send messages to users and record them; the keyboards users see."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.intents import TOPIC_INTENTS, Action
 from bot.knowledge import KnowledgeBase, render_answer
 from bot.services import AppContext
-from bot.storage import mark_user_inactive
+from bot.storage import MessageDirection, log_message, mark_user_inactive
+from bot.storage.database import DatabaseUnavailable
 from bot.storage.messages import Reading, store_reading
-from bot.storage.reply_log import SentReply
+from bot.storage.transaction import in_transaction
 
 logger = logging.getLogger(__name__)
 
 CONSULTANT_BUTTON = "Tanya konsultan LKBH"
-SEND_ATTEMPTS = 3
-SEND_BACKOFF_SECONDS = 0.5
 
 
 async def send_to_user(
@@ -37,64 +34,66 @@ async def send_to_user(
     ticket_id: int | None = None,
     reading: Reading | None = None,
 ) -> Message | None:
-    """Send HTML to a user's chat and log it; a user who blocked the bot is marked inactive.
+    """Send HTML to a user's chat, then record it in one transaction.
 
-    ``reading`` (what the bot made of the question this answers) is stored with the log, and
-    also when sending fails. A sent message goes to the reply log, written in batches after
-    the reply; a failure is stored at once.
+    ``reading`` (what the bot made of the question this answers) is recorded with it, and also
+    when sending fails; a user who blocked the bot is marked inactive. A failed send is not
+    tried again: it may have reached the user, and an answer sent twice is worse.
     """
     try:
-        sent = await _send_with_retry(context, chat_id, html, markup)
+        sent = await context.bot.send_message(chat_id, html, reply_markup=markup)
     except Forbidden:
         logger.info("Chat %s blocked the bot; marking the user inactive", chat_id)
-        inactive = None if user_id is None else partial(mark_user_inactive, user_id=user_id)
-        await _store(context, reading, inactive)
+        await _record(context, reading, blocked=user_id)
         return None
     except TelegramError:
-        await _store(context, reading, None)
+        await _record(context, reading)
         raise
-    reply = SentReply(
-        chat_id=chat_id,
-        user_id=user_id,
-        text=html,
-        telegram_message_id=sent.message_id,
-        intent=intent,
-        action=action,
-        ticket_id=ticket_id,
-    )
-    context.services.reply_log.add(reply, reading)
+
+    async def log_sent(session: AsyncSession) -> None:
+        await log_message(
+            session,
+            chat_id=chat_id,
+            user_id=user_id,
+            direction=MessageDirection.OUT,
+            text=html,
+            telegram_message_id=sent.message_id,
+            intent=intent,
+            action=action,
+            ticket_id=ticket_id,
+        )
+
+    await _record(context, reading, log_sent)
     return sent
 
 
-async def _store(
+async def _record(
     context: AppContext,
     reading: Reading | None,
-    work: Callable[[AsyncSession], Awaitable[object]] | None,
+    log_sent: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    *,
+    blocked: int | None = None,
 ) -> None:
-    """One transaction: the question's reading (if any) and what a failed send changed."""
-    if reading is None and work is None:
-        return
-    async with context.services.sessions() as session:
+    """One transaction: the question's reading, the message sent, a user who blocked the bot.
+
+    The message has gone (or could not go) whatever happens here: a database outage costs
+    the log its line, never the user their reply.
+    """
+
+    async def record(session: AsyncSession) -> None:
         if reading is not None:
             await store_reading(session, reading)
-        if work is not None:
-            await work(session)
-        await session.commit()
+        if log_sent is not None:
+            await log_sent(session)
+        if blocked is not None:
+            await mark_user_inactive(session, user_id=blocked)
 
-
-async def _send_with_retry(
-    context: AppContext, chat_id: int, html: str, markup: InlineKeyboardMarkup | None
-) -> Message:
-    """Send, retrying network errors with backoff (429 is retried by the AIORateLimiter)."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await context.bot.send_message(chat_id, html, reply_markup=markup)
-        except NetworkError as error:
-            if isinstance(error, BadRequest) or attempt == SEND_ATTEMPTS:
-                raise
-            logger.warning("Sending to chat %s failed (%s); retrying", chat_id, error)
-            await asyncio.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+    if reading is None and log_sent is None and blocked is None:
+        return
+    try:
+        await in_transaction(context.services.sessions, record)
+    except DatabaseUnavailable as error:
+        logger.warning("A message to a user was not recorded: database unavailable (%s)", error)
 
 
 def answer_keyboard(intent: str) -> InlineKeyboardMarkup:

@@ -13,7 +13,6 @@ from bot.queue.office_hours import OfficeHours
 from bot.services import AppContext
 from bot.storage import Ticket, TicketStatus, get_ticket, get_user, set_ticket_staff_message
 from bot.storage.queue_extra import recent_chat_messages
-from bot.storage.reply_log import READER_FLUSH_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,6 @@ def topic_label(context: AppContext, topic: str | None) -> str:
 async def render_card(context: AppContext, ticket: Ticket) -> str:
     """The card's HTML as the ticket stands now, with the conversation's last messages."""
     services = context.services
-    await services.reply_log.flush(READER_FLUSH_SECONDS)
     async with services.sessions() as session:
         user = await get_user(session, user_id=ticket.user_id)
         limit = services.settings.queue.card_history_messages

@@ -18,7 +18,6 @@ from bot.storage import (
     ticket_messages,
     ticket_statistics,
 )
-from bot.storage.reply_log import READER_FLUSH_SECONDS
 from handlers.staff_actions import claim, close_as_consultant
 
 STAFF_COMMANDS = ("antrian", "tiket", "ambil", "jawab", "tutup", "statistik")
@@ -51,7 +50,6 @@ async def show_ticket(update: Update, context: AppContext) -> None:
         await message.reply_text("Format: /tiket &lt;nomor tiket&gt;, misalnya /tiket 12")
         return
     services = context.services
-    await services.reply_log.flush(READER_FLUSH_SECONDS)
     async with services.sessions() as session:
         ticket = await get_ticket(session, ticket_id=number)
         if ticket is None:

@@ -17,10 +17,9 @@ class RasaBreaker:
 
     A Rasa that hangs (a stopped process, a full machine) fails each parse only when its
     timeout runs out, and the questions queued behind it wait for those timeouts in turn.
-    While paused, a question fails at once (``NluUnavailable``: it goes to a consultant), and a
-    cached question is still answered. When the pause is over, one question tries Rasa: if it
-    is answered, every question goes to Rasa again; if not, another pause begins. A parse
-    that is cancelled decides nothing.
+    While paused, a question fails at once (``NluUnavailable``: it goes to a consultant).
+    When the pause is over, one question tries Rasa: if it is answered, every question goes to
+    Rasa again; if not, another pause begins. A parse that is cancelled decides nothing.
 
     One breaker watches one Rasa server: with several replicas, ``NluClient`` keeps one per
     replica (``like``), named after it; while a replica is paused its questions go to the

@@ -8,7 +8,7 @@ from types import TracebackType
 
 import httpx
 
-from bot.http_transport import AiohttpTransport
+from bot import retrying
 from bot.nlu.breaker import RasaBreaker
 from bot.nlu.replicas import Replica, Replicas
 from bot.nlu.result import NluResult, NluUnavailable
@@ -42,8 +42,6 @@ class NluClient:
     ``breaker_pause_seconds`` (``RasaBreaker``, one per replica) instead of each waiting out a
     timeout: they go to the other replicas, and fail at once only when all are paused. A
     single URL's breaker is ``breaker``; with several, each replica gets one like it.
-
-    Its I/O goes through ``AiohttpTransport`` unless a ``transport`` is given.
     """
 
     def __init__(
@@ -74,7 +72,7 @@ class NluClient:
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            transport=transport or AiohttpTransport(max_connections=max_connections),
+            transport=transport,
         )
 
     @classmethod
@@ -111,13 +109,11 @@ class NluClient:
 
     async def _parse(self, replica: Replica, text: str) -> NluResult:
         try:
-            response = await self._post_parse(replica.url, text)
-        except httpx.ConnectError:
-            logger.info("%s connect error, retrying once", replica.name)
-            try:
-                response = await self._post_parse(replica.url, text)
-            except httpx.HTTPError as error:
-                raise NluUnavailable(f"{replica.name} unreachable: {error!r}") from error
+            response = await retrying.call(
+                retrying.rasa_connect(), lambda: self._post_parse(replica.url, text)
+            )
+        except httpx.ConnectError as error:
+            raise NluUnavailable(f"{replica.name} unreachable: {error!r}") from error
         except httpx.HTTPError as error:
             raise NluUnavailable(f"{replica.name} request failed: {error!r}") from error
         if response.status_code != httpx.codes.OK:

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.nlu.cache import DEFAULT_PARSE_CACHE_SIZE, ParseCache
 from bot.nlu.client import NluClient
 from bot.nlu.policy import Decision, decide
 from bot.nlu.rasa_server import local_rasa_server
@@ -19,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class Understood:
     """The NLU result for a message and the decision taken on it."""
 
     result: NluResult
@@ -29,22 +28,14 @@ class Reading:
 class Understanding:
     """Read a question: classify it with Rasa and decide the action with the policy."""
 
-    def __init__(
-        self,
-        client: NluClient,
-        policy: PolicySettings,
-        *,
-        parse_cache_size: int = DEFAULT_PARSE_CACHE_SIZE,
-    ) -> None:
+    def __init__(self, client: NluClient, policy: PolicySettings) -> None:
         self.client = client
         self.policy = policy
-        self.parse_cache = ParseCache(client, size=parse_cache_size)
-        logger.info("NLU parse cache: %s", parse_cache_size or "off")
 
-    async def read(self, text: str) -> Reading:
+    async def read(self, text: str) -> Understood:
         """Return the reading of one message; raises ``NluUnavailable`` when Rasa is down."""
-        result = await self.parse_cache.parse(text)
-        return Reading(result, decide(result, self.policy))
+        result = await self.client.parse(text)
+        return Understood(result, decide(result, self.policy))
 
 
 @asynccontextmanager

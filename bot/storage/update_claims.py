@@ -1,10 +1,11 @@
-"""Which updates were handled to the end: what lets an update be acknowledged to Telegram.
+"""Which updates were claimed and which handled to the end: what lets an update be acknowledged.
 
-The arrival log stores each update it sees (``processed_updates``); ``finish_update`` marks it
-handled once every handler has run. A delivery of an update that is stored but not finished
-comes from a crash (or, on the webhook, from a worker still at it): ``begin_update`` tells the
-two apart by how long ago its handling began, and forgets an interrupted one so that it is
-handled again from the start. Polling keeps what it took in ``inbox_updates`` until then.
+``begin_update`` claims a delivered update (a row in ``processed_updates``) before any handler
+runs; ``finish_update`` marks it handled once every handler has. A delivery of an update that
+is claimed but not finished comes from a crash (or, on the webhook, from a worker still at it):
+``begin_update`` tells the two apart by how long ago the claim was taken, and takes over an
+interrupted one so that it is handled again from the start. Polling keeps what it took in
+``inbox_updates`` until then.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from bot.storage._sql import InsertIgnoringConflicts, execute_counting
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, ProcessedUpdate
 
+_CLAIM = InsertIgnoringConflicts(cast(Table, ProcessedUpdate.__table__)).returning(
+    ProcessedUpdate.update_id
+)
 _STORE = InsertIgnoringConflicts(cast(Table, InboxUpdate.__table__)).returning(
     InboxUpdate.update_id
 )
@@ -29,24 +33,27 @@ class UpdateState(Enum):
     """What a delivery of an update is, seen from the database."""
 
     NEW = "new"
-    """Never stored: handle it."""
+    """Never seen: claimed now, handle it."""
     HANDLED = "handled"
     """Handled to the end before: acknowledge it again, do nothing."""
     IN_HAND = "in_hand"
     """Its handling began a moment ago and has not finished: ask for it again later."""
     RESUMED = "resumed"
-    """Its handling began and never finished (the worker died): handle it again."""
+    """Its handling began and never finished (the worker died): claimed now, handle it again."""
 
 
 async def begin_update(
     session: AsyncSession, *, update_id: int, stale_before: datetime | None
 ) -> UpdateState:
-    """Tell what a delivery of ``update_id`` is; the caller commits.
+    """Claim a delivery of ``update_id`` and tell what it is; the caller commits.
 
-    Handling that began before ``stale_before`` was interrupted; with None, any unfinished
-    handling was (one poller: nothing else can be handling it). A RESUMED update is forgotten
-    here, so that the arrival log stores it as new.
+    A claim taken before ``stale_before`` was interrupted; with None, any unfinished claim was
+    (one poller: nothing else can be handling it). A NEW or RESUMED update is claimed by this
+    call: of two workers given the same update at once, only one gets it.
     """
+    now = utcnow()
+    if (await session.execute(_CLAIM, {"update_id": update_id, "created_at": now})).first():
+        return UpdateState.NEW
     row = (
         await session.execute(
             select(ProcessedUpdate.created_at, ProcessedUpdate.completed_at).where(
@@ -54,22 +61,24 @@ async def begin_update(
             )
         )
     ).first()
-    if row is None:
-        return UpdateState.NEW
+    if row is None:  # forgotten by the retention job in between: a new claim next time
+        return UpdateState.IN_HAND
     began, completed = row
     if completed is not None:
         return UpdateState.HANDLED
     if stale_before is not None and began >= stale_before:
         return UpdateState.IN_HAND
-    forgotten = await execute_counting(
+    taken_over = await execute_counting(
         session,
-        delete(ProcessedUpdate).where(
+        update(ProcessedUpdate)
+        .where(
             ProcessedUpdate.update_id == update_id,
             ProcessedUpdate.completed_at.is_(None),
             ProcessedUpdate.created_at == began,
-        ),
+        )
+        .values(created_at=now),
     )
-    return UpdateState.RESUMED if forgotten else UpdateState.IN_HAND  # another worker won
+    return UpdateState.RESUMED if taken_over else UpdateState.IN_HAND  # another worker won
 
 
 async def finish_update(session: AsyncSession, *, update_id: int) -> None:

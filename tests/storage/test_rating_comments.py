@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import (
     ClosedBy,
@@ -22,7 +21,6 @@ from bot.storage import (
     store_rating_comment,
     upgrade_database_async,
 )
-from bot.storage.arrivals import Arrival, ArrivalLog, Sender
 from tests.storage.conftest import MakeUser, database_at_revision
 from tests.storage.test_migrations import HEAD_REVISION
 
@@ -129,27 +127,3 @@ async def test_migration_0002_adds_the_column_to_existing_tickets(database_url: 
         await engine.dispose()
     assert "comment_requested_at" in columns
     assert tuple(row) == (3, None)
-
-
-async def test_registering_the_user_tells_whether_a_comment_may_be_awaited(
-    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
-    arrivals, update_ids = ArrivalLog(session_factory), itertools.count(1)
-
-    async def register(user_id: int) -> bool:
-        sender = Sender(user_id, chat_id=user_id, first_name="Sari", username=None)
-        admission = await arrivals.record(Arrival(next(update_ids), sender=sender))
-        assert admission.new
-        return admission.comment_requested
-
-    assert await register(21) is False  # a new user
-    ticket = await rated_ticket(session, 21)
-    assert await register(21) is False  # rated, no comment asked for
-    assert await request_rating_comment(session, ticket_id=ticket.id, user_id=21, at=RATED_AT)
-    await session.commit()
-    assert await register(21) is True
-    assert await register(22) is False  # someone else
-    assert await store_rating_comment(session, ticket_id=ticket.id, user_id=21, comment="ok")
-    await session.commit()
-    assert await register(21) is False
-    await arrivals.close()

@@ -1,7 +1,7 @@
 """What a delivery of an update is: new, handled before, in hand, or interrupted and resumed.
 
-Run with the real arrival log on SQLite and PostgreSQL: the arrival log stores the update, the
-intake marks it finished; a redelivery is told apart by those two facts and by its age.
+On SQLite and PostgreSQL: ``begin_update`` claims a delivery, ``finish_update`` marks it
+handled; a redelivery is told apart by those two facts and by the claim's age.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from bot.storage import (
     create_session_factory,
     upgrade_database_async,
 )
-from bot.storage.arrivals import Arrival, ArrivalLog
 from bot.storage.base import utcnow
 from bot.storage.update_claims import (
     UpdateState,
@@ -60,77 +59,63 @@ async def _age(sessions: async_sessionmaker[AsyncSession], update_id: int, by: t
         await session.commit()
 
 
-async def test_a_new_update_then_a_redelivery_of_it_once_handled(
+async def test_a_new_update_is_claimed_then_acknowledged_again_once_handled(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    arrivals = ArrivalLog(session_factory)
-    try:
-        assert await _begin(session_factory, 1) is UpdateState.NEW
-        assert (await arrivals.record(Arrival(1))).new
-        await _finish(session_factory, 1)
-        assert await _begin(session_factory, 1) is UpdateState.HANDLED
-        assert await _begin(session_factory, 1, one_poller=True) is UpdateState.HANDLED
-    finally:
-        await arrivals.close()
+    assert await _begin(session_factory, 1) is UpdateState.NEW
+    await _finish(session_factory, 1)
+    assert await _begin(session_factory, 1) is UpdateState.HANDLED
+    assert await _begin(session_factory, 1, one_poller=True) is UpdateState.HANDLED
 
 
 async def test_an_unfinished_update_is_in_hand_until_its_lease_runs_out_then_resumed(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    arrivals = ArrivalLog(session_factory)
-    try:
-        assert (await arrivals.record(Arrival(2))).new
-        # Telegram sent it again while a worker is still at it: not handled twice.
-        assert await _begin(session_factory, 2) is UpdateState.IN_HAND
-        # The worker died long enough ago: handled again, stored anew by the arrival log.
-        await _age(session_factory, 2, LEASE + timedelta(seconds=1))
-        assert await _begin(session_factory, 2) is UpdateState.RESUMED
-        assert (await arrivals.record(Arrival(2))).new
-        await _finish(session_factory, 2)
-        assert await _begin(session_factory, 2) is UpdateState.HANDLED
-    finally:
-        await arrivals.close()
+    assert await _begin(session_factory, 2) is UpdateState.NEW
+    # Telegram sent it again while a worker is still at it: not handled twice.
+    assert await _begin(session_factory, 2) is UpdateState.IN_HAND
+    # The worker died long enough ago: handled again, under a new claim...
+    await _age(session_factory, 2, LEASE + timedelta(seconds=1))
+    assert await _begin(session_factory, 2) is UpdateState.RESUMED
+    # ...which is in hand in its turn.
+    assert await _begin(session_factory, 2) is UpdateState.IN_HAND
+    await _finish(session_factory, 2)
+    assert await _begin(session_factory, 2) is UpdateState.HANDLED
 
 
 async def test_the_one_poller_resumes_an_unfinished_update_at_once(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    arrivals = ArrivalLog(session_factory)
-    try:
-        assert (await arrivals.record(Arrival(3))).new
-        assert await _begin(session_factory, 3, one_poller=True) is UpdateState.RESUMED
-        async with session_factory() as session:
-            assert await session.get(ProcessedUpdate, 3) is None
-    finally:
-        await arrivals.close()
+    assert await _begin(session_factory, 3, one_poller=True) is UpdateState.NEW
+    assert await _begin(session_factory, 3, one_poller=True) is UpdateState.RESUMED
+    async with session_factory() as session:
+        claim = await session.get(ProcessedUpdate, 3)
+    assert claim is not None and claim.completed_at is None
+
+
+async def test_two_workers_given_a_new_update_at_once_only_one_takes_it(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    states = await asyncio.gather(_begin(session_factory, 4), _begin(session_factory, 4))
+    assert sorted(state.value for state in states) == ["in_hand", "new"]
 
 
 async def test_two_workers_resuming_the_same_update_only_one_takes_it(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    arrivals = ArrivalLog(session_factory)
-    try:
-        assert (await arrivals.record(Arrival(4))).new
-        await _age(session_factory, 4, LEASE * 2)
-
-        async def worker() -> bool:
-            """True if this worker goes on to handle the update."""
-            if await _begin(session_factory, 4) not in (UpdateState.NEW, UpdateState.RESUMED):
-                return False
-            return (await arrivals.record(Arrival(4))).new  # what the update gate asks
-
-        assert sorted(await asyncio.gather(worker(), worker())) == [False, True]
-    finally:
-        await arrivals.close()
+    assert await _begin(session_factory, 5) is UpdateState.NEW
+    await _age(session_factory, 5, LEASE * 2)
+    states = await asyncio.gather(_begin(session_factory, 5), _begin(session_factory, 5))
+    assert sorted(state.value for state in states) == ["in_hand", "resumed"]
 
 
 async def test_finishing_an_update_never_stored_changes_nothing(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    await _finish(session_factory, 5)
+    await _finish(session_factory, 6)
     async with session_factory() as session:
         assert list(await session.scalars(select(ProcessedUpdate))) == []
-    assert await _begin(session_factory, 5) is UpdateState.NEW
+    assert await _begin(session_factory, 6) is UpdateState.NEW
 
 
 async def test_polled_updates_stay_in_the_inbox_until_handled(
