@@ -11,22 +11,20 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot.http_transport import AiohttpTransport
 from bot.intake import serve_polling, serve_webhook
 from bot.knowledge import load_knowledge_base
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import RasaProcess, RasaStartupError
 from bot.nlu.training import train_model
 from bot.nlu.understanding import Understanding
+from bot.send_budget import SendBudgetLimiter
 from bot.services import AppContext, BotData, Services
 from bot.settings import Settings, load_settings
 from bot.storage import create_engine, create_session_factory, default_database_url
-from bot.storage.arrivals import ArrivalLog
 from bot.storage.migrate import upgrade_database_async
-from bot.storage.reply_log import ReplyLog
 from bot.storage.sqlite_lock import SecondWorker, one_worker_on_sqlite
 from handlers import build_all_handlers, schedule_all_jobs
 from handlers.errors import report_error
@@ -45,32 +43,25 @@ To try the assistant without Telegram, use the offline console:  make chat
 
 
 SEND_CONNECTIONS = 256  # python-telegram-bot's default pool for the bot's own requests
-# Every call to Telegram goes through the AIORateLimiter, which waits out a 429's retry_after
-# and tries again this many times. Three lost 3 of 3,000 burst replies (make bench); a reply,
-# a ticket card or a relayed answer must wait out flood control, not be dropped.
-FLOOD_RETRIES = 30
 
 
 def build_application(settings: Settings) -> Application:
     """Create the Application; resources are opened in post_init and closed in post_shutdown."""
     assert settings.telegram.token is not None
     base_url = settings.telegram.api_base_url
+    send_budget = SendBudgetLimiter(settings.telegram.max_sends_per_second)  # sessions: post_init
     application = (
         Application.builder()
         .token(settings.telegram.token.get_secret_value())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .request(_telegram_request(SEND_CONNECTIONS))
-        .get_updates_request(_telegram_request(1))
+        .request(HTTPXRequest(connection_pool_size=SEND_CONNECTIONS))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1))
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text the bot sends is HTML
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.telegram.max_sends_per_second, max_retries=FLOOD_RETRIES
-            )
-        )
+        .rate_limiter(send_budget)  # Telegram's send limits, shared by every worker
         .updater(None)  # bot.intake takes the updates: acknowledged only once handled
-        .post_init(_open_services(settings))
+        .post_init(_open_services(settings, send_budget))
         .post_shutdown(_close_services)
         .build()
     )
@@ -82,29 +73,22 @@ def build_application(settings: Settings) -> Application:
     return application
 
 
-def _telegram_request(connections: int) -> HTTPXRequest:
-    """PTB's own httpx request object (timeouts and errors as usual), with aiohttp I/O."""
-    transport = AiohttpTransport(max_connections=connections)
-    return HTTPXRequest(connection_pool_size=connections, httpx_kwargs={"transport": transport})
-
-
-def _open_services(settings: Settings) -> Callable[[Application], Coroutine[Any, Any, None]]:
+def _open_services(
+    settings: Settings, send_budget: SendBudgetLimiter
+) -> Callable[[Application], Coroutine[Any, Any, None]]:
     async def post_init(application: Application) -> None:
         url = settings.database_url or default_database_url()
         await upgrade_database_async(url)
         engine = create_engine(url)
         sessions = create_session_factory(engine)
+        send_budget.use(sessions)
         rasa, client = await _start_nlu(settings)
         application.bot_data.services = Services(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            understanding=Understanding(
-                client, settings.policy, parse_cache_size=settings.rasa.parse_cache_size
-            ),
+            understanding=Understanding(client, settings.policy),
             knowledge=load_knowledge_base(),
-            arrivals=ArrivalLog(sessions),
-            reply_log=ReplyLog(sessions),
             rasa=rasa,
         )
         # What start-up built lives as long as the process: collect its garbage once, then keep
@@ -142,8 +126,6 @@ async def _close_services(application: Application) -> None:
     if services is None:
         return
     await services.understanding.client.aclose()
-    await services.arrivals.close()
-    await services.reply_log.close()
     await services.engine.dispose()
     if services.rasa is not None:
         services.rasa.stop()
