@@ -99,13 +99,25 @@ class NluClient:
         return tuple(replica.breaker for replica in self.replicas)
 
     async def parse(self, text: str) -> NluResult:
-        """Classify one message; raise ``NluUnavailable`` when Rasa cannot answer in time."""
-        replica = await self.replicas.take_turn(self._queue_timeout)
-        try:
-            with replica.breaker.attempt():
-                return await self._parse(replica, text)
-        finally:
-            replica.turns.release()
+        """Classify one message; raise ``NluUnavailable`` when Rasa cannot answer in time.
+
+        Among several replicas, a parse that fails on one (a replica that died and is not yet
+        paused) goes to the next in turn once: the question is not handed to a consultant
+        while another replica is answering.
+        """
+        tries = min(2, len(self.replicas))
+        for attempt in range(1, tries + 1):
+            replica = await self.replicas.take_turn(self._queue_timeout)
+            try:
+                with replica.breaker.attempt():
+                    return await self._parse(replica, text)
+            except NluUnavailable as error:
+                if attempt == tries:
+                    raise
+                logger.info("%s; trying the next replica", error)
+            finally:
+                replica.turns.release()
+        raise AssertionError("unreachable")
 
     async def _parse(self, replica: Replica, text: str) -> NluResult:
         try:
