@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -41,8 +42,16 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        ready = asyncio.ensure_future(
+            self.standin.wait_for_call(ready_method, count=already + 1, timeout=timeout)
+        )
+        while not ready.done():  # a bot that exits at start fails now, not at the timeout
+            if not self.running:
+                ready.cancel()
+                raise AssertionError(f"bot exited at start:\n{self.log_tail()}")
+            await asyncio.wait({ready}, timeout=0.5)
         try:
-            await self.standin.wait_for_call(ready_method, count=already + 1, timeout=timeout)
+            ready.result()
         except AssertionError as error:
             raise AssertionError(f"bot did not start:\n{self.log_tail()}") from error
 
