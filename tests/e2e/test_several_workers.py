@@ -22,7 +22,6 @@ import os
 import re
 import signal
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -32,16 +31,15 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import create_async_engine as create_plain_async_engine
 
 from bot.intake import HANDLING_LEASE
 from bot.nlu.rasa_server import RasaProcess, free_port
 from bot.nlu.training import train_model
 from bot.storage import ProcessedUpdate, Ticket, create_engine, create_session_factory
-from bot.storage.database import normalize_database_url
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.conftest import CONSULTANT_IDS, STAFF_CHAT_ID
 from tests.e2e.load_balancer import LoadBalancer
+from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rasa]
@@ -227,22 +225,10 @@ def waiting_report(
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database for this test, created through TEST_DATABASE_URL."""
-    admin_url = os.environ.get("TEST_DATABASE_URL")
-    if not admin_url:
-        pytest.skip("TEST_DATABASE_URL not set: several workers need PostgreSQL")
-    admin = create_plain_async_engine(
-        normalize_database_url(admin_url), isolation_level="AUTOCOMMIT"
-    )
-    name = f"test_workers_{uuid.uuid4().hex[:12]}"
-    async with admin.connect() as connection:
-        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = normalize_database_url(admin_url).set(database=name)
-        yield url.render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
+    async with fresh_postgres_database(
+        "TEST_DATABASE_URL not set: several workers need PostgreSQL"
+    ) as url:
+        yield url
 
 
 @pytest.fixture

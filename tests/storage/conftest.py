@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import text
@@ -32,18 +32,6 @@ POSTGRES_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL storage tests skip
 MakeUser = Callable[..., Awaitable[User]]
 
 
-@dataclass
-class CountingJudge:
-    """A judge that gives the same verdict every time and counts how often it was asked."""
-
-    verdict: str | None = None
-    calls: int = 0
-
-    def __call__(self) -> str | None:
-        self.calls += 1
-        return self.verdict
-
-
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
@@ -52,9 +40,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Asyn
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/tanya_netral_test.db"
         return
+    async with fresh_postgres_database(POSTGRES_SKIP_REASON) as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_postgres_database(skip_reason: str) -> AsyncIterator[str]:
+    """The URL of a new database ``test_<random>`` made through TEST_DATABASE_URL, dropped
+    afterwards; the test is skipped with ``skip_reason`` when that variable is unset."""
     admin_url = os.environ.get("TEST_DATABASE_URL")
     if not admin_url:
-        pytest.skip(POSTGRES_SKIP_REASON)
+        pytest.skip(skip_reason)
     admin = create_plain_async_engine(
         normalize_database_url(admin_url), isolation_level="AUTOCOMMIT"
     )
