@@ -223,3 +223,19 @@ def test_the_local_rasa_server_takes_a_free_port_by_default(tmp_path: Path) -> N
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", server.port))  # nothing listens there
     assert RasaProcess(model, port=5005).port == 5005
+
+
+async def test_a_failed_parse_is_tried_again_on_another_replica_than_the_one_that_failed(
+    rasa: CannedReplicas, clock: Clock
+) -> None:
+    """The round robin points at the failing replica again (q2 went to b meanwhile): the second
+    try goes to b all the same."""
+    rasa.down = {"a"}
+    async with client_for(TWO, rasa, clock) as client:
+        rasa.held["q1"] = asyncio.Event()
+        first = asyncio.create_task(client.parse("q1"))  # to a, held
+        await settle()
+        await ask(client, "q2")  # to b; a is next in turn
+        rasa.held["q1"].set()  # a fails q1 (not yet paused: one failure of three)
+        assert (await asyncio.wait_for(first, 1.0)).text == "q1"
+    assert rasa.asked == [("a", "q1"), ("b", "q2"), ("b", "q1")]

@@ -105,9 +105,9 @@ class NluClient:
         paused) goes to the next in turn once: the question is not handed to a consultant
         while another replica is answering.
         """
-        tries = min(2, len(self.replicas))
+        tries, failed = min(2, len(self.replicas)), None
         for attempt in range(1, tries + 1):
-            replica = await self.replicas.take_turn(self._queue_timeout)
+            replica = await self.replicas.take_turn(self._queue_timeout, avoid=failed)
             try:
                 with replica.breaker.attempt():
                     return await self._parse(replica, text)
@@ -115,6 +115,7 @@ class NluClient:
                 if attempt == tries:
                     raise
                 logger.info("%s; trying the next replica", error)
+                failed = replica
             finally:
                 replica.turns.release()
         raise AssertionError("unreachable")

@@ -69,20 +69,21 @@ class Replicas:
     def __getitem__(self, index: int) -> Replica:
         return self._replicas[index]
 
-    def pick(self) -> Replica:
-        """The next replica in turn that is not paused; ``NluUnavailable`` if all are."""
+    def pick(self, avoid: Replica | None = None) -> Replica:
+        """The next replica in turn that is not paused (nor ``avoid``, which just failed this
+        question); ``NluUnavailable`` if there is none."""
         count = len(self._replicas)
         for step in range(count):
             index = (self._next + step) % count
             replica = self._replicas[index]
-            if not replica.breaker.skipping:
+            if not replica.breaker.skipping and replica is not avoid:
                 self._next = (index + 1) % count
                 return replica
         if count == 1:
             self._replicas[0].breaker.check()  # raises: its own "Rasa paused after ..."
         raise NluUnavailable(f"Rasa paused: all {count} replicas failed parses in a row")
 
-    async def take_turn(self, timeout: float) -> Replica:
+    async def take_turn(self, timeout: float, avoid: Replica | None = None) -> Replica:
         """Wait at most ``timeout`` for a turn on the picked replica; the caller releases it.
 
         The replica is picked before the wait, so a paused one costs no waiting; if it is
@@ -90,7 +91,7 @@ class Replicas:
         """
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            replica = self.pick()
+            replica = self.pick(avoid)
             try:
                 async with asyncio.timeout_at(deadline):
                     await replica.turns.acquire()
