@@ -28,6 +28,7 @@ from bot.storage.migrate import upgrade_database_async
 from bot.storage.sqlite_lock import SecondWorker, one_worker_on_sqlite
 from handlers import build_all_handlers, schedule_all_jobs
 from handlers.errors import report_error
+from handlers.staff_queue import start_staff_outbox, stop_staff_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def _open_services(
             knowledge=load_knowledge_base(),
             rasa=rasa,
         )
+        start_staff_outbox(application)
         # What start-up built lives as long as the process: collect its garbage once, then keep
         # the rest out of every later collection (bench, c=32: garbage collection took 3.9 %
         # of the bot's CPU, 2.4 % with this).
@@ -182,6 +184,7 @@ async def _serve(application: Application, settings: Settings) -> None:
                 await serve_polling(application, stop)
         finally:
             await application.stop()
+            await stop_staff_outbox(application)  # after the last updates, while the bot can send
     finally:
         await application.shutdown()
         assert application.post_shutdown is not None

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.intents import Action
 from bot.services import AppContext
-from bot.storage import EscalationReason, last_question, open_ticket
+from bot.storage import EscalationReason, Ticket, last_question, open_ticket
 from bot.storage.messages import Reading, store_reading
+from bot.storage.outbox import NoticeKind
+from bot.storage.transaction import in_transaction
 from handlers.replies import send_to_user
-from handlers.staff_queue import announce_ticket, send_after_hours_notice
+from handlers.staff_card import NEW_TICKETS, queue_staff_notice
+from handlers.staff_queue import send_after_hours_notice
 
 logger = logging.getLogger(__name__)
 
@@ -24,23 +29,33 @@ async def escalate(
     topic: str | None = None,
     reading: Reading | None = None,
 ) -> None:
-    """Open a ticket (or reuse the user's open one), post it to the staff, acknowledge it.
+    """Open a ticket (or reuse the user's open one) and acknowledge it with its number.
 
-    ``reading`` (what the bot made of the question) is stored with the ticket.
+    One transaction stores the reading (what the bot made of the question), the ticket and its
+    card's notice in the staff outbox: the user never waits for the staff chat.
     """
     services = context.services
-    async with services.sessions() as session:
+
+    async def open_and_announce(session: AsyncSession) -> tuple[Ticket, bool]:
         if reading is not None:
             await store_reading(session, reading)
-        if question is None:
-            question = await last_question(session, chat_id=chat_id)
+        asked = question if question is not None else await last_question(session, chat_id=chat_id)
         ticket, created = await open_ticket(
-            session, user_id=user_id, reason=reason, question=question, topic=topic
+            session, user_id=user_id, reason=reason, question=asked, topic=topic
         )
-        await session.commit()
+        if created:
+            await queue_staff_notice(
+                context,
+                session,
+                NoticeKind.NEW_TICKET,
+                ticket_id=ticket.id,
+                coalesce_key=NEW_TICKETS,
+            )
+        return ticket, created
+
+    ticket, created = await in_transaction(services.sessions, open_and_announce)
     if created:
         logger.info("Ticket %s opened (%s)", ticket.id, reason.value)
-        await announce_ticket(context, ticket)
     if not created:
         key = "ticket_open"
     elif reason is EscalationReason.NLU_TIDAK_TERSEDIA:

@@ -19,6 +19,7 @@ from bot.storage import (
     set_share_name,
     utcnow,
 )
+from handlers.staff_actions import tell_staff_data_deleted
 
 logger = logging.getLogger(__name__)
 
@@ -99,15 +100,8 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
     await query.edit_message_text(
         knowledge.message("delete_done", messages_deleted=summary.messages_deleted),
     )
-    staff_chat = context.services.settings.staff.chat_id
-    if summary.closed_ticket is not None and staff_chat is not None:
-        ticket = summary.closed_ticket
-        await context.bot.send_message(
-            staff_chat,
-            knowledge.message("staff_ticket_closed_by_deletion", ticket_number=ticket.id),
-            reply_to_message_id=ticket.staff_message_id,
-            allow_sending_without_reply=True,
-        )
+    if summary.closed_ticket is not None:
+        await tell_staff_data_deleted(context, summary.closed_ticket.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import html
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram import User as TelegramUser
 from telegram.error import TelegramError
@@ -23,8 +24,10 @@ from bot.storage import (
     get_user,
     release_ticket,
 )
+from bot.storage.outbox import NoticeKind
+from bot.storage.transaction import in_transaction
 from handlers.replies import send_to_user
-from handlers.staff_card import post_to_ticket, refresh_card
+from handlers.staff_card import queue_card_update, queue_staff_notice
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +67,10 @@ def owner_problem(ticket: Ticket | None, ticket_id: int, consultant_id: int) -> 
 
 
 async def claim(context: AppContext, ticket_id: int, consultant: TelegramUser) -> Outcome:
-    """Claim the ticket atomically; the loser of a race is told who has it."""
+    """Claim the ticket atomically; the loser of a race is told who has it.
+
+    The card is updated to show the owner — or posted now, for a ticket from a digest.
+    """
     async with context.services.sessions() as session:
         result = await claim_ticket(
             session,
@@ -75,11 +81,11 @@ async def claim(context: AppContext, ticket_id: int, consultant: TelegramUser) -
         asn = None
         if result.claimed and result.ticket is not None:
             asn = await get_user(session, user_id=result.ticket.user_id)
+            await queue_card_update(context, session, ticket_id)
         await session.commit()
     if result.claimed:
         if asn is not None and asn.active:
             await _tell_user_claimed(context, asn, ticket_id)
-        await refresh_card(context, ticket_id)
         return Outcome(f"✅ Tiket {ticket_id} sekarang Anda tangani.")
     if result.outcome is ClaimOutcome.NOT_FOUND:
         return Outcome(f"Tiket {ticket_id} tidak ditemukan.", alert=True)
@@ -109,12 +115,13 @@ async def release(context: AppContext, ticket_id: int, consultant: TelegramUser)
     async with context.services.sessions() as session:
         released = await release_ticket(session, ticket_id=ticket_id, consultant_id=consultant.id)
         ticket = released or await get_ticket(session, ticket_id=ticket_id)
+        if released is not None:
+            await queue_card_update(context, session, ticket_id)
         await session.commit()
     if released is None:
         return Outcome(
             owner_problem(ticket, ticket_id, consultant.id) or "Tidak dapat dilepas.", True
         )
-    await refresh_card(context, ticket_id)
     return Outcome(f"↩️ Tiket {ticket_id} dikembalikan ke antrian.")
 
 
@@ -156,14 +163,16 @@ async def finish_ticket(
         ticket = await close_ticket(
             session, ticket_id=ticket_id, closed_by=closed_by, actor_id=actor_id
         )
-        user = await get_user(session, user_id=ticket.user_id) if ticket else None
+        user = None
+        if ticket is not None:
+            user = await get_user(session, user_id=ticket.user_id)
+            await queue_card_update(context, session, ticket_id)
+            if closed_by is not ClosedBy.KONSULTAN:
+                await _queue_closing_note(context, session, ticket, closed_by)
         await session.commit()
     if ticket is None:
         return None
     logger.info("Ticket %s closed (%s)", ticket_id, closed_by.value)
-    await refresh_card(context, ticket_id)
-    if closed_by is not ClosedBy.KONSULTAN:
-        await _tell_staff_closed(context, ticket, closed_by)
     if user is not None and user.active:
         knowledge = services.knowledge
         notice = knowledge.message(
@@ -183,7 +192,9 @@ async def finish_ticket(
     return ticket
 
 
-async def _tell_staff_closed(context: AppContext, ticket: Ticket, closed_by: ClosedBy) -> None:
+async def _queue_closing_note(
+    context: AppContext, session: AsyncSession, ticket: Ticket, closed_by: ClosedBy
+) -> None:
     owner = f" (konsultan: {html.escape(ticket.consultant_name)})" if ticket.consultant_name else ""
     if closed_by is ClosedBy.PENGGUNA:
         note = f"🔚 ASN menutup <b>tiket {ticket.id}</b> dengan /selesai{owner}."
@@ -192,7 +203,20 @@ async def _tell_staff_closed(context: AppContext, ticket: Ticket, closed_by: Clo
         note = (
             f"🔚 <b>Tiket {ticket.id}</b> ditutup otomatis: {days} hari tanpa balasan ASN{owner}."
         )
-    try:
-        await post_to_ticket(context, ticket, note)
-    except TelegramError:
-        logger.exception("Could not tell the staff that ticket %s closed", ticket.id)
+    await queue_staff_notice(context, session, NoticeKind.NOTE, {"html": note}, ticket_id=ticket.id)
+
+
+async def tell_staff_data_deleted(context: AppContext, ticket_id: int) -> None:
+    """Queue the note that the ticket closed because its ASN deleted their data (/hapus_data),
+    and the update of its card."""
+    note = context.services.knowledge.message(
+        "staff_ticket_closed_by_deletion", ticket_number=ticket_id
+    )
+
+    async def queue(session: AsyncSession) -> None:
+        await queue_staff_notice(
+            context, session, NoticeKind.NOTE, {"html": note}, ticket_id=ticket_id
+        )
+        await queue_card_update(context, session, ticket_id)
+
+    await in_transaction(context.services.sessions, queue)

@@ -1,20 +1,67 @@
-"""The ticket's presence in the staff group: its forum topic, its card and notes about it."""
+"""The ticket's presence in the staff group: its card (in its own forum topic), notes about it
+and the ASN's messages relayed under it — all posted from the staff outbox.
+
+Handlers queue a notice (``queue_staff_notice``) in their transaction; the outbox's drainer
+(``bot.staff_outbox``) hands it to ``post_notices``, which sends it and records what the staff
+chat gave back (the card's message id, its topic, a relayed copy's id).
+"""
 
 from __future__ import annotations
 
+import html
 import logging
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from bot.queue import clock
 from bot.queue.formatting import ticket_card, user_label
 from bot.queue.office_hours import OfficeHours
 from bot.services import AppContext
-from bot.storage import Ticket, TicketStatus, get_ticket, get_user, set_ticket_staff_message
+from bot.storage import (
+    Ticket,
+    TicketStatus,
+    get_ticket,
+    get_user,
+    set_message_staff_copy,
+    set_ticket_staff_message,
+)
+from bot.storage.models import StaffNotice
+from bot.storage.outbox import NoticeKind, enqueue_notice, remember_ticket_topic
 from bot.storage.queue_extra import recent_chat_messages
 
 logger = logging.getLogger(__name__)
+
+NEW_TICKETS = "tiket_baru"
+"""The coalesce key of new tickets' cards: many waiting at once become one digest."""
+
+
+async def queue_staff_notice(
+    context: AppContext,
+    session: AsyncSession,
+    kind: NoticeKind,
+    payload: dict[str, Any] | None = None,
+    *,
+    ticket_id: int | None = None,
+    coalesce_key: str | None = None,
+) -> None:
+    """Queue a notice for the staff chat in the caller's transaction (none without one)."""
+    if context.services.settings.staff.chat_id is not None:
+        await enqueue_notice(session, kind, payload, ticket_id=ticket_id, coalesce_key=coalesce_key)
+
+
+async def queue_card_update(context: AppContext, session: AsyncSession, ticket_id: int) -> None:
+    """Queue showing the ticket's card as it stands at sending time (one per ticket waits)."""
+    await queue_staff_notice(
+        context,
+        session,
+        NoticeKind.CARD_UPDATE,
+        ticket_id=ticket_id,
+        coalesce_key=f"kartu:{ticket_id}",
+    )
 
 
 def ticket_card_keyboard(ticket_id: int) -> InlineKeyboardMarkup:
@@ -58,32 +105,76 @@ async def render_card(context: AppContext, ticket: Ticket) -> str:
     )
 
 
+async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> None:
+    """Post one notice, or several of one kind the outbox merged, to the staff chat."""
+    staff_chat = context.services.settings.staff.chat_id
+    if staff_chat is None:
+        return
+    kind, first = NoticeKind(notices[0].kind), notices[0]
+    if kind is NoticeKind.NEW_TICKET and len(notices) > 1:
+        await post_digest(context, staff_chat, [n.ticket_id for n in notices if n.ticket_id])
+    elif kind in (NoticeKind.NEW_TICKET, NoticeKind.CARD_UPDATE) and first.ticket_id:
+        await show_card(context, staff_chat, first.ticket_id, new=kind is NoticeKind.NEW_TICKET)
+    elif kind is NoticeKind.RELAY and first.ticket_id:
+        await post_relay(context, staff_chat, first)
+    elif kind is NoticeKind.NOTE:
+        await post_note(context, staff_chat, notices[-1].content["html"], notices[-1].ticket_id)
+    elif kind is NoticeKind.ERROR_NOTE:
+        count = f"\n(terjadi {len(notices)} kali)" if len(notices) > 1 else ""
+        await post_note(context, staff_chat, first.content["html"] + count, None)
+
+
+async def show_card(context: AppContext, staff_chat: int, ticket_id: int, *, new: bool) -> None:
+    """Post the ticket's card if it has none (unless closed by now), else edit it to show its
+    status and owner (no buttons once closed); a new ticket's card is posted once."""
+    async with context.services.sessions() as session:
+        ticket = await get_ticket(session, ticket_id=ticket_id)
+    if ticket is None:
+        return
+    closed = ticket.status == TicketStatus.SELESAI
+    if ticket.staff_message_id is None:
+        if not closed:
+            await post_card(context, ticket, staff_chat)
+        return
+    if new:
+        return
+    try:
+        await context.bot.edit_message_text(
+            await render_card(context, ticket),
+            chat_id=staff_chat,
+            message_id=ticket.staff_message_id,
+            reply_markup=None if closed else ticket_card_keyboard(ticket.id),
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
 async def staff_is_forum(context: AppContext, chat_id: int) -> bool:
     """Whether the staff group is a forum; asked once per process and cached."""
     cache = context.application.chat_data[chat_id]
     if "is_forum" not in cache:
-        try:
-            cache["is_forum"] = bool((await context.bot.get_chat(chat_id)).is_forum)
-        except TelegramError:
-            logger.warning("Could not read the staff chat %s; posting without topics", chat_id)
-            return False
+        cache["is_forum"] = bool((await context.bot.get_chat(chat_id)).is_forum)
     return bool(cache["is_forum"])
 
 
 async def post_card(context: AppContext, ticket: Ticket, staff_chat: int) -> None:
     """Open the ticket's forum topic (in a forum), post its card and remember both."""
-    thread_id = None
-    if await staff_is_forum(context, staff_chat):
+    sessions = context.services.sessions
+    thread_id = ticket.staff_thread_id
+    if thread_id is None and await staff_is_forum(context, staff_chat):
         name = f"Tiket {ticket.id} · {topic_label(context, ticket.topic)}"[:128]
-        topic = await context.bot.create_forum_topic(staff_chat, name)
-        thread_id = topic.message_thread_id
+        thread_id = (await context.bot.create_forum_topic(staff_chat, name)).message_thread_id
+        async with sessions() as session:
+            await remember_ticket_topic(session, ticket_id=ticket.id, thread_id=thread_id)
+            await session.commit()
     card = await context.bot.send_message(
         staff_chat,
         await render_card(context, ticket),
         reply_markup=ticket_card_keyboard(ticket.id),
         message_thread_id=thread_id,
     )
-    async with context.services.sessions() as session:
+    async with sessions() as session:
         await set_ticket_staff_message(
             session,
             ticket_id=ticket.id,
@@ -93,40 +184,78 @@ async def post_card(context: AppContext, ticket: Ticket, staff_chat: int) -> Non
         await session.commit()
 
 
-async def refresh_card(context: AppContext, ticket_id: int) -> Ticket | None:
-    """Edit the ticket's card to show its status and owner (no buttons once closed)."""
-    staff_chat = context.services.settings.staff.chat_id
+async def post_digest(context: AppContext, staff_chat: int, ticket_ids: list[int]) -> None:
+    """One message naming the new tickets still without a card, with an [Ambil] button each;
+    a ticket's card follows once it is claimed (a lone ticket gets its card at once)."""
     async with context.services.sessions() as session:
-        ticket = await get_ticket(session, ticket_id=ticket_id)
-    if ticket is None or staff_chat is None or ticket.staff_message_id is None:
-        return ticket
-    markup = None if ticket.status == TicketStatus.SELESAI else ticket_card_keyboard(ticket.id)
-    try:
-        await context.bot.edit_message_text(
-            await render_card(context, ticket),
-            chat_id=staff_chat,
-            message_id=ticket.staff_message_id,
-            reply_markup=markup,
-        )
-    except BadRequest as error:
-        if "not modified" not in error.message:
-            logger.warning("Could not update the card of ticket %s: %s", ticket.id, error.message)
-    return ticket
-
-
-async def post_to_ticket(context: AppContext, ticket: Ticket, html: str) -> None:
-    """Post a note about the ticket in the staff group, under its card or in its topic."""
-    staff_chat = context.services.settings.staff.chat_id
-    if staff_chat is None:
+        tickets = [await get_ticket(session, ticket_id=ticket_id) for ticket_id in ticket_ids]
+    new = [t for t in tickets if t and t.status != TicketStatus.SELESAI and not t.staff_message_id]
+    if len(new) <= 1:
+        for ticket in new:
+            await post_card(context, ticket, staff_chat)
         return
+    lines = [f"🆕 <b>{len(new)} tiket baru</b> masuk bersamaan; kartunya menyusul saat diambil."]
+    lines += [f"• Tiket {t.id} · {html.escape(topic_label(context, t.topic))}" for t in new]
+    lines.append(
+        "Ambil dengan tombol di bawah atau /ambil &lt;nomor&gt;; daftar lengkap: /antrian."
+    )
+    buttons = [
+        InlineKeyboardButton(f"Ambil {t.id}", callback_data=f"tiket:ambil:{t.id}") for t in new
+    ]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    await context.bot.send_message(
+        staff_chat, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+def _under_card(ticket: Ticket | None) -> dict[str, Any]:
+    """Where a message about the ticket goes: its topic, as a reply to its card."""
+    if ticket is None:
+        return {}
     reply = (
         ReplyParameters(ticket.staff_message_id, allow_sending_without_reply=True)
         if ticket.staff_message_id
         else None
     )
-    await context.bot.send_message(
+    return {"message_thread_id": ticket.staff_thread_id, "reply_parameters": reply}
+
+
+async def post_relay(context: AppContext, staff_chat: int, notice: StaffNotice) -> None:
+    """Copy the ASN's message under the ticket's card; dropped when the ticket has no card
+    (a digest's ticket: its card shows the conversation once claimed) or the ASN has deleted
+    their data since."""
+    origin = notice.content
+    async with context.services.sessions() as session:
+        ticket = await get_ticket(session, ticket_id=notice.ticket_id or 0)
+        user = await get_user(session, user_id=ticket.user_id) if ticket else None
+    deleted = user is not None and user.data_deleted_at and user.data_deleted_at > notice.created_at
+    if ticket is None or deleted or (not ticket.staff_message_id and not ticket.staff_thread_id):
+        logger.info(
+            "Relay of ticket %s dropped: no card, or the data was deleted", notice.ticket_id
+        )
+        return
+    copied = await context.bot.copy_message(
         staff_chat,
-        html,
-        message_thread_id=ticket.staff_thread_id,
-        reply_parameters=reply,
+        from_chat_id=origin["chat_id"],
+        message_id=origin["message_id"],
+        **_under_card(ticket),
     )
+    async with context.services.sessions() as session:
+        await set_message_staff_copy(
+            session,
+            chat_id=origin["chat_id"],
+            telegram_message_id=origin["message_id"],
+            staff_message_id=copied.message_id,
+        )
+        await session.commit()
+
+
+async def post_note(
+    context: AppContext, staff_chat: int, html_text: str, ticket_id: int | None
+) -> None:
+    """Post a note in the staff group; about a ticket: under its card or in its topic."""
+    ticket = None
+    if ticket_id is not None:
+        async with context.services.sessions() as session:
+            ticket = await get_ticket(session, ticket_id=ticket_id)
+    await context.bot.send_message(staff_chat, html_text, **_under_card(ticket))

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import html
-import logging
 from datetime import datetime, timedelta
-
-from telegram.error import TelegramError
 
 from bot.queue import clock
 from bot.queue.formatting import format_waiting
@@ -20,10 +17,9 @@ from bot.storage import (
     tickets_idle_since,
     tickets_needing_reminder,
 )
+from bot.storage.outbox import NoticeKind
 from handlers.staff_actions import finish_ticket
-from handlers.staff_card import post_to_ticket
-
-logger = logging.getLogger(__name__)
+from handlers.staff_card import queue_staff_notice
 
 
 def check_interval_seconds(queue: QueueSettings) -> float:
@@ -57,7 +53,8 @@ async def check_queue(context: AppContext) -> None:
 
 
 async def remind_consultants(context: AppContext) -> None:
-    """Post a reminder for each ticket unclaimed or unanswered for too long."""
+    """Queue a reminder for each ticket unclaimed or unanswered for too long; reminders of
+    one ticket waiting together (the staff chat unreachable) are sent as the newest one."""
     services = context.services
     if services.settings.staff.chat_id is None:
         return
@@ -71,17 +68,18 @@ async def remind_consultants(context: AppContext) -> None:
             unanswered_after=timedelta(minutes=queue.remind_unanswered_minutes),
             remind_every=every,
         )
-        due = [  # another worker may have reminded of some of them a moment ago
-            ticket
-            for ticket in candidates
-            if await mark_ticket_reminded(session, ticket_id=ticket.id, at=now, remind_every=every)
-        ]
+        for ticket in candidates:
+            # Another worker may have reminded of it a moment ago.
+            if await mark_ticket_reminded(session, ticket_id=ticket.id, at=now, remind_every=every):
+                await queue_staff_notice(
+                    context,
+                    session,
+                    NoticeKind.NOTE,
+                    {"html": reminder_text(ticket, now)},
+                    ticket_id=ticket.id,
+                    coalesce_key=f"pengingat:{ticket.id}",
+                )
         await session.commit()
-    for ticket in due:
-        try:
-            await post_to_ticket(context, ticket, reminder_text(ticket, now))
-        except TelegramError:
-            logger.exception("Could not post the reminder of ticket %s", ticket.id)
 
 
 async def close_idle_tickets(context: AppContext) -> None:

@@ -1,18 +1,18 @@
 """The LKBH consultants' queue: new ticket cards, relaying, staff actions and queue checks.
 
 The work is split over handlers/staff_*.py; this module is the queue's public face
-(``announce_ticket``, ``relay_user_message``, ``take_rating_comment``, ``thank_for_comment``,
-``build_handlers``,
-``schedule_jobs``).
+(``relay_user_message``, ``take_rating_comment``, ``thank_for_comment``, ``build_handlers``,
+``schedule_jobs``, and ``start_staff_outbox`` / ``stop_staff_outbox``, which run the drainer
+that posts everything the staff chat gets from the bot).
 """
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
+    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -23,43 +23,31 @@ from telegram.ext import (
 
 from bot.queue import clock
 from bot.queue.office_hours import OfficeHours
-from bot.services import AppContext
+from bot.services import AppContext, Services
 from bot.settings import Settings
+from bot.staff_outbox import StaffOutbox
 from bot.storage import Ticket, get_user
 from handlers import staff_commands as commands
 from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant, release
-from handlers.staff_card import post_card, ticket_card_keyboard
+from handlers.staff_card import post_notices, ticket_card_keyboard
 from handlers.staff_jobs import check_interval_seconds, check_queue
 from handlers.staff_rating import close_own_ticket, rate, take_rating_comment, thank_for_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
 
 __all__ = [
-    "announce_ticket",
     "build_handlers",
     "relay_user_message",
     "schedule_jobs",
+    "start_staff_outbox",
+    "stop_staff_outbox",
     "take_rating_comment",
     "thank_for_comment",
     "ticket_card_keyboard",
 ]
 
-logger = logging.getLogger(__name__)
-
 PRIVATE = filters.ChatType.PRIVATE
 BUTTON_ACTIONS = {"ambil": claim, "lepas": release, "tutup": close_as_consultant}
-
-
-async def announce_ticket(context: AppContext, ticket: Ticket) -> None:
-    """Post a new ticket's card to the staff group."""
-    staff_chat = context.services.settings.staff.chat_id
-    if staff_chat is None:
-        logger.info("Ticket %s recorded; no STAFF_CHAT_ID to post it to", ticket.id)
-    else:
-        try:
-            await post_card(context, ticket, staff_chat)
-        except TelegramError:
-            logger.exception("Could not post the card of ticket %s", ticket.id)
 
 
 async def send_after_hours_notice(context: AppContext, ticket: Ticket) -> None:
@@ -147,3 +135,19 @@ def schedule_jobs(job_queue: JobQueue, settings: Settings) -> None:
     job_queue.run_repeating(
         check_queue, interval=interval, first=min(interval, 5.0), name="antrian"
     )
+
+
+def start_staff_outbox(application: Application) -> None:
+    """Start posting the staff outbox (in post_init, once the services exist)."""
+    services: Services = application.bot_data.services
+    post = partial(post_notices, AppContext(application))
+    services.staff_outbox = StaffOutbox(services.engine, services.sessions, post)
+    services.staff_outbox.start()
+
+
+async def stop_staff_outbox(application: Application) -> None:
+    """Stop posting, after the last updates and before the bot closes: a send under way
+    finishes; what waits stays stored for the next start (or another worker)."""
+    services: Services | None = getattr(application.bot_data, "services", None)
+    if services is not None and services.staff_outbox is not None:
+        await services.staff_outbox.stop()

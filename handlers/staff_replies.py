@@ -6,8 +6,9 @@ import asyncio
 import html
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message as TelegramMessage
-from telegram import ReplyParameters, Update
+from telegram import Update
 from telegram.error import Forbidden
 
 from bot.services import AppContext
@@ -24,8 +25,11 @@ from bot.storage import (
     record_first_reply,
     touch_ticket_user_activity,
 )
-from bot.storage.queue_extra import find_ticket_by_staff_thread, set_message_staff_copy
+from bot.storage.outbox import NoticeKind
+from bot.storage.queue_extra import find_ticket_by_staff_thread
+from bot.storage.transaction import in_transaction
 from handlers.staff_actions import owner_problem
+from handlers.staff_card import queue_staff_notice
 from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
@@ -38,32 +42,24 @@ for up to ~2 s before deciding the reply belongs to no ticket."""
 
 
 async def relay_user_message(context: AppContext, ticket: Ticket, message: TelegramMessage) -> None:
-    """Copy an ASN's message under the ticket's card or into its topic; no automatic answer."""
-    staff_chat = context.services.settings.staff.chat_id
-    copied = None
-    if staff_chat is not None:
-        reply = (
-            ReplyParameters(ticket.staff_message_id, allow_sending_without_reply=True)
-            if ticket.staff_message_id
-            else None
-        )
-        copied = await context.bot.copy_message(
-            staff_chat,
-            from_chat_id=message.chat_id,
-            message_id=message.message_id,
-            message_thread_id=ticket.staff_thread_id,
-            reply_parameters=reply,
-        )
-    async with context.services.sessions() as session:
-        await touch_ticket_user_activity(session, ticket_id=ticket.id)
-        if copied is not None:
-            await set_message_staff_copy(
-                session,
-                chat_id=message.chat_id,
-                telegram_message_id=message.message_id,
-                staff_message_id=copied.message_id,
-            )
-        await session.commit()
+    """Relay an ASN's message under the ticket's card (through the staff outbox); no answer."""
+    await in_transaction(
+        context.services.sessions, lambda session: queue_relay(context, session, ticket, message)
+    )
+
+
+async def queue_relay(
+    context: AppContext, session: AsyncSession, ticket: Ticket, message: TelegramMessage
+) -> None:
+    """``relay_user_message`` in the caller's transaction (the one that logged the message)."""
+    await touch_ticket_user_activity(session, ticket_id=ticket.id)
+    await queue_staff_notice(
+        context,
+        session,
+        NoticeKind.RELAY,
+        {"chat_id": message.chat_id, "message_id": message.message_id},
+        ticket_id=ticket.id,
+    )
 
 
 async def ticket_of_staff_message(context: AppContext, message: TelegramMessage) -> Ticket | None:

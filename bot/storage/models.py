@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +29,7 @@ from bot.storage.base import Base, UTCDateTime, utcnow
 from bot.storage.enums import ClosedBy, EscalationReason, MessageDirection, TicketStatus
 
 OPEN_TICKET_CONDITION = "status <> 'selesai'"
+PENDING_NOTICE_CONDITION = "sent_at IS NULL AND given_up_at IS NULL"
 
 
 def _enum_column_type(enum_class: type[StrEnum], name: str) -> Enum:
@@ -183,27 +186,43 @@ class StaffNotice(Base):
     Cards, relayed messages, reminders and error notes are stored here in the transaction that
     caused them, and sent by one drainer within the staff chat's budget: a user's reply never
     waits for the staff chat, and a notice outlives a crash or an unreachable staff chat.
+    A notice is pending until it is sent (``sent_at``) or given up (``given_up_at``).
     """
 
     __tablename__ = "staff_outbox"
-    __table_args__ = (Index("ix_staff_outbox_pending", "sent_at", "given_up_at", "due_at"),)
+    __table_args__ = (
+        # The drainer reads the oldest pending notices; settled ones stay out of this index.
+        Index(
+            "ix_staff_outbox_pending",
+            "id",
+            postgresql_where=text(PENDING_NOTICE_CONDITION),
+            sqlite_where=text(PENDING_NOTICE_CONDITION),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    """card, relay, reminder, error_note, ... (what the drainer does with the payload)."""
+    """What the drainer does with the payload (``bot.storage.outbox.NoticeKind``)."""
     ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    """Not a foreign key: a notice about a deleted ticket is dropped by the drainer."""
+    """Not a foreign key: a notice outlives what it is about; the drainer looks it up."""
     coalesce_key: Mapped[str | None] = mapped_column(String(64))
-    """Notices with the same key waiting at once may be sent as one message."""
+    """Notices with the same kind and key waiting at once may be sent as one message."""
     payload: Mapped[str] = mapped_column(Text)
-    """JSON: what to send."""
+    """JSON: what to send (``content``)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    """Not sent before this time (backoff after a failure)."""
+    """Not sent before this time: a failed send's backoff, or a worker's lease while sending."""
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """Failed sends so far."""
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Sent, or settled without a message of its own (merged into another, no longer needed)."""
     given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.payload)
+        return loaded
 
 
 class SendBudget(Base):

@@ -408,8 +408,11 @@ async def test_two_workers_and_two_replicas_lose_nothing_when_one_of_each_is_kil
     assert set(repeated) <= in_hand_at_kill, summary
     assert len(repeated) == len(set(repeated)), summary  # at most twice
     assert unfinished == 0, summary
-    # One reminder per ticket, though both workers check every second (remind_every 60 min).
-    assert set(reminded) == tickets and set(reminded.values()) == {1}, summary
+    # One reminder per ticket, though both workers check every second (remind_every 60 min);
+    # the staff outbox delivers at least once, so the one the killed worker had posted but not
+    # yet marked sent may come again from the other after its lease.
+    assert set(reminded) == tickets, summary
+    assert sum(reminded.values()) - len(reminded) <= 1, summary
     assert len(tickets) >= LAWYER_CHATS, summary
     # A parse lost with the killed replica is tried on the other one: no question goes to a
     # consultant for want of an NLU while a replica answers.

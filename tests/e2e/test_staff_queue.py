@@ -72,7 +72,7 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     await standin.send_text(ASN, CASE)
     [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)
     first, second = await standin.wait_for_sent(chat_id=ASN.id, count=2)
-    # The after-hours notice is sent while announcing (before the ack, until escalate sends it).
+    # The acknowledgement, then the after-hours notice (their order is not asserted).
     notice, ack = (first, second) if "jam layanan" in text_of(first) else (second, first)
     ticket = await one_ticket(db)
     n = ticket.id

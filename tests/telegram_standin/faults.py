@@ -30,11 +30,21 @@ class _Injection:
     delay: float = 0.0
 
 
+@dataclass
+class _Outage:
+    chat_id: int
+    until: float  # time.monotonic()
+    error_code: int
+    retry_after: int | None
+
+
 class FaultPlan:
-    """What the next matching requests should suffer, consumed first come first served."""
+    """What the next matching requests should suffer, consumed first come first served;
+    and chats that refuse every request for a while."""
 
     def __init__(self) -> None:
         self._injections: list[_Injection] = []
+        self._outages: list[_Outage] = []
 
     def fail(
         self,
@@ -66,8 +76,26 @@ class FaultPlan:
                 return injection
         return None
 
+    def refuse_chat(
+        self, chat_id: int, until: float, *, error_code: int, retry_after: int | None
+    ) -> None:
+        self._outages.append(_Outage(chat_id, until, error_code, retry_after))
+
+    def refusal(self, chat_id: object, now: float) -> ApiError | None:
+        """The error a request about `chat_id` gets now, if that chat is refusing."""
+        self._outages = [outage for outage in self._outages if outage.until > now]
+        for outage in self._outages:
+            if outage.chat_id == chat_id:
+                if outage.error_code == 429:
+                    wait = outage.retry_after or max(1, math.ceil(outage.until - now))
+                    return too_many_requests(wait)
+                text = _DEFAULT_DESCRIPTIONS.get(outage.error_code, f"Error {outage.error_code}")
+                return ApiError(outage.error_code, text)
+        return None
+
     def clear(self) -> None:
         self._injections.clear()
+        self._outages.clear()
 
 
 class FloodControl:

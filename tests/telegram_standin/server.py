@@ -125,6 +125,9 @@ class BotApiStandIn(UserSimulation, RecordsView):
                 await asyncio.sleep(injection.delay)
             if injection.error is not None:
                 raise injection.error
+        refusal = self.faults.refusal(params.get("chat_id"), time.monotonic())
+        if refusal is not None:
+            raise refusal
         if self.flood is not None and method.lower() in SENDING_METHODS:
             self.flood.admit(params.get("chat_id"), time.monotonic())
 
@@ -164,6 +167,15 @@ class BotApiStandIn(UserSimulation, RecordsView):
         self.faults.fail(
             method, count, error_code=error_code, retry_after=retry_after, description=description
         )
+
+    def refuse_chat(
+        self, chat_id: int, seconds: float, error_code: int = 502, retry_after: int | None = None
+    ) -> float:
+        """Every request about `chat_id` fails for `seconds` (a 429 carries retry_after, by
+        default the time left); returns when the refusal ends (time.monotonic())."""
+        until = time.monotonic() + seconds
+        self.faults.refuse_chat(chat_id, until, error_code=error_code, retry_after=retry_after)
+        return until
 
     def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
         """The next `count` calls of `method` are answered only after `seconds`."""

@@ -17,6 +17,8 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+PENDING = "sent_at IS NULL AND given_up_at IS NULL"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -35,7 +37,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_outbox")),
     )
     op.create_index(
-        "ix_staff_outbox_pending", "staff_outbox", ["sent_at", "given_up_at", "due_at"]
+        "ix_staff_outbox_pending",
+        "staff_outbox",
+        ["id"],
+        postgresql_where=sa.text(PENDING),
+        sqlite_where=sa.text(PENDING),
     )
     op.create_index(op.f("ix_staff_outbox_ticket_id"), "staff_outbox", ["ticket_id"])
 
