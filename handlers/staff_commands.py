@@ -50,15 +50,18 @@ async def show_ticket(update: Update, context: AppContext) -> None:
         await message.reply_text("Format: /tiket &lt;nomor tiket&gt;, misalnya /tiket 12")
         return
     services = context.services
-    async with services.sessions() as session:
+    async with services.sessions() as session:  # no send inside: it may need the connection
         ticket = await get_ticket(session, ticket_id=number)
-        if ticket is None:
-            await message.reply_text(f"Tiket {number} tidak ditemukan.")
-            return
-        who = user_label(await get_user(session, user_id=ticket.user_id))
-        messages = await ticket_messages(session, ticket_id=number)
-        await record_audit_event(session, actor_id=user.id, action="lihat_tiket", ticket_id=number)
-        await session.commit()
+        if ticket is not None:
+            who = user_label(await get_user(session, user_id=ticket.user_id))
+            messages = await ticket_messages(session, ticket_id=number)
+            await record_audit_event(
+                session, actor_id=user.id, action="lihat_tiket", ticket_id=number
+            )
+            await session.commit()
+    if ticket is None:
+        await message.reply_text(f"Tiket {number} tidak ditemukan.")
+        return
     zone = OfficeHours.from_settings(services.settings.queue).zone
     for part in ticket_history(ticket, who=who, messages=messages, zone=zone):
         await message.reply_text(part)
