@@ -65,14 +65,17 @@ def database() -> AsyncRetrying:
     )
 
 
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long a 429 says to wait."""
+    with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        delay = error.retry_after
+    return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+
+
 def _wait_retry_after(state: RetryCallState) -> float:
     error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, RetryAfter):
-        with warnings.catch_warnings():  # PTB 22 warns that it will become a timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            delay = error.retry_after
-        return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-    return 1.0
+    return retry_after_seconds(error) if isinstance(error, RetryAfter) else 1.0
 
 
 def rasa_connect() -> AsyncRetrying:

@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
+from bot import retrying
 from bot.storage import utcnow
 from bot.storage.database import DatabaseUnavailable, is_transient
 from bot.storage.models import StaffNotice
@@ -111,8 +112,7 @@ def may_succeed_later(error: BaseException) -> bool:
 def retry_delay(attempts: int, error: BaseException) -> float:
     """Seconds before the next try of a notice that failed ``attempts`` times."""
     if isinstance(error, RetryAfter):
-        delay: Any = error.retry_after
-        return float(delay.total_seconds() if hasattr(delay, "total_seconds") else delay)
+        return retrying.retry_after_seconds(error)
     return min(2.0 ** (attempts - 1), LONGEST_BACKOFF_SECONDS)
 
 
