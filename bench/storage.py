@@ -27,7 +27,6 @@ from bot.storage import (
     MessageDirection,
     create_engine,
     create_session_factory,
-    get_or_create_user,
     log_message,
     pending_rating_comment,
     upgrade_database_async,
@@ -36,6 +35,7 @@ from bot.storage.messages import Reading, log_question, store_reading
 from bot.storage.rate_limits import count_user_message
 from bot.storage.transaction import in_transaction
 from bot.storage.update_claims import begin_update, finish_update
+from bot.storage.users import register_user
 from handlers.staff_rating import COMMENT_WINDOW
 
 CONCURRENCY = (1, 32)
@@ -49,7 +49,7 @@ async def one_question(sessions: async_sessionmaker[AsyncSession], user_id: int)
         await begin_update(session, update_id=user_id, stale_before=None)
 
     async def admit(session: AsyncSession) -> None:
-        await get_or_create_user(
+        await register_user(
             session, user_id=user_id, chat_id=user_id, first_name="Sari", username=None
         )
         await count_user_message(session, user_id=user_id, now=clock.now())
@@ -65,7 +65,7 @@ async def one_question(sessions: async_sessionmaker[AsyncSession], user_id: int)
         return question.message_id
 
     async def finish(session: AsyncSession) -> None:
-        await finish_update(session, update_id=user_id)
+        await finish_update(session, update_id=user_id, polled=False)
 
     await in_transaction(sessions, claim)
     await in_transaction(sessions, admit)

@@ -34,6 +34,8 @@ from telegram.ext import Application
 
 from bot.settings import TelegramSettings
 from bot.storage.base import utcnow
+from bot.storage.database import DatabaseUnavailable
+from bot.storage.transaction import in_transaction
 from bot.storage.update_claims import (
     UpdateState,
     begin_update,
@@ -78,10 +80,11 @@ async def handle_update(application: Application, update: Update, *, one_poller:
             )
         await application.process_update(update)
     try:
-        async with application.bot_data.services.sessions() as session:
-            await finish_update(session, update_id=update.update_id)
-            await session.commit()
-    except (SQLAlchemyError, OSError) as error:  # a redelivery would be answered again
+        await in_transaction(
+            application.bot_data.services.sessions,
+            lambda session: finish_update(session, update_id=update.update_id, polled=one_poller),
+        )
+    except (DatabaseUnavailable, SQLAlchemyError) as error:  # a redelivery: answered again
         logger.warning("Update %s: handled, but not marked so (%s)", update.update_id, error)
 
 
@@ -89,13 +92,13 @@ async def _begin(
     application: Application, update_id: int, stale_before: datetime | None
 ) -> UpdateState:
     try:
-        async with application.bot_data.services.sessions() as session:
-            state = await begin_update(session, update_id=update_id, stale_before=stale_before)
-            await session.commit()
-    except (SQLAlchemyError, OSError) as error:  # the handlers tell the user the database is out
+        return await in_transaction(
+            application.bot_data.services.sessions,
+            lambda session: begin_update(session, update_id=update_id, stale_before=stale_before),
+        )
+    except (DatabaseUnavailable, SQLAlchemyError) as error:  # the gate tells the user
         logger.warning("Update %s: could not look it up (%s)", update_id, error)
         return UpdateState.NEW
-    return state
 
 
 async def serve_webhook(

@@ -19,10 +19,11 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 from bot.queue import clock
 from bot.services import AppContext
 from bot.settings import Settings
-from bot.storage import MessageDirection, get_or_create_user, log_message
+from bot.storage import MessageDirection, log_message
 from bot.storage.database import DatabaseUnavailable
 from bot.storage.rate_limits import count_user_message
 from bot.storage.transaction import in_transaction
+from bot.storage.users import register_user
 from handlers.replies import send_to_user
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
         counted = message is not None and user.id not in exempt
 
         async def register(session: AsyncSession) -> int:
-            await get_or_create_user(
+            await register_user(
                 session,
                 user_id=user.id,
                 chat_id=chat.id,

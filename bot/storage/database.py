@@ -54,7 +54,7 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return _create_async_engine(parsed, pool_pre_ping=True)
+        return _create_async_engine(parsed, pool_size=20, max_overflow=10)
     _ensure_sqlite_directory(parsed)
     engine = _create_async_engine(parsed, pool_size=1, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)

@@ -81,15 +81,19 @@ async def begin_update(
     return UpdateState.RESUMED if taken_over else UpdateState.IN_HAND  # another worker won
 
 
-async def finish_update(session: AsyncSession, *, update_id: int) -> None:
-    """Mark ``update_id`` handled to the end and drop it from the inbox; the caller commits."""
+async def finish_update(session: AsyncSession, *, update_id: int, polled: bool = True) -> None:
+    """Mark ``update_id`` handled to the end and drop it from the polling inbox (``polled``;
+    a webhook's update is never there); the caller commits."""
     await execute_counting(
         session,
         update(ProcessedUpdate)
         .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.completed_at.is_(None))
         .values(completed_at=utcnow()),
     )
-    await execute_counting(session, delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+    if polled:
+        await execute_counting(
+            session, delete(InboxUpdate).where(InboxUpdate.update_id == update_id)
+        )
 
 
 async def store_polled_updates(session: AsyncSession, updates: dict[int, str]) -> set[int]:

@@ -5,15 +5,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import insert_ignoring_conflicts
+from bot.storage.base import UTCDateTime, utcnow
 from bot.storage.models import User
 
 # No 0/O, 1/I/L: pseudonyms are read aloud and typed by consultants.
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PSEUDONYM_PREFIX = "ASN-"
 _PSEUDONYM_ATTEMPTS = 10
+_REGISTER = text(
+    "INSERT INTO users (telegram_user_id, chat_id, first_name, username, pseudonym, active,"
+    " created_at) VALUES (:user_id, :chat_id, :first_name, :username, :pseudonym, true,"
+    " :created_at) ON CONFLICT (telegram_user_id) DO UPDATE SET chat_id = excluded.chat_id,"
+    " first_name = excluded.first_name, username = excluded.username, active = true"
+).bindparams(bindparam("created_at", type_=UTCDateTime))
 
 
 def generate_pseudonym() -> str:
@@ -48,6 +56,29 @@ async def get_or_create_user(
             setattr(user, field, value)
     await session.flush()
     return user
+
+
+async def register_user(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    chat_id: int,
+    first_name: str | None,
+    username: str | None,
+) -> None:
+    """``get_or_create_user`` in one statement, for every private update: the user is created
+    with a new pseudonym, or their chat and names refreshed and marked active. A pseudonym
+    taken by someone else (one chance in millions) fails the statement; done again, it draws
+    another."""
+    values = {
+        "user_id": user_id,
+        "chat_id": chat_id,
+        "first_name": first_name,
+        "username": username,
+        "pseudonym": generate_pseudonym(),
+        "created_at": utcnow(),
+    }
+    await session.execute(_REGISTER, values)
 
 
 async def _insert_user(
