@@ -54,6 +54,8 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # No pre-ping (a round trip per checkout): a connection lost since its last use fails
+        # its transaction, which the retry policy runs again on a new one.
         return _create_async_engine(parsed, pool_size=20, max_overflow=10)
     _ensure_sqlite_directory(parsed)
     engine = _create_async_engine(parsed, pool_size=1, max_overflow=0)
