@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.nlu.rasa_server import RasaProcess, free_port
+from bot.settings import REPO_ROOT
 from handlers.questions import NLU_UNAVAILABLE_LOG
-from tests.e2e.bot_process import BotProcess
+from tests.e2e.bot_process import TOKEN
 from tests.telegram_standin import BotApiStandIn
+
+_PROBLEM = re.compile(r" (ERROR|CRITICAL) |^Traceback ")
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The code a bench bot runs: a checkout and the Python of its virtualenv."""
+
+    name: str  # "new" or "baseline"
+    revision: str
+    root: Path
+    python: Path
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.revision}" if self.name == "baseline" else self.name
+
+
+WORKING_TREE = Checkout("new", "the working tree", REPO_ROOT, Path(sys.executable))
 
 
 class ReplyWatch:
@@ -69,17 +92,13 @@ class BotUnderLoad:
 
 
 def bot_environment(
-    rasa: RasaProcess,
-    database_url: str,
-    workdir: Path,
-    *,
-    parse_cache_size: int | None = None,
-    send_limit: bool = True,
+    rasa: RasaProcess, database_url: str, *, send_limit: bool = True
 ) -> dict[str, str]:
     """Environment of a bench bot: webhook on loopback, the bench's Rasa, its own database.
 
-    ``send_limit=False`` lifts the bot's own 30 msg/s send limiter (its AIORateLimiter), so that
-    throughput against an instant stand-in measures the bot, not Telegram's limit.
+    ``send_limit=False`` sets ``TELEGRAM_MAX_SENDS_PER_SECOND=0``: no send budget (today's code:
+    no AIORateLimiter), so that throughput against an instant stand-in measures the bot, not
+    Telegram's limit. Both the code under test and the baseline read the same variables.
     """
     port = free_port()
     env = {
@@ -95,30 +114,91 @@ def bot_environment(
     }
     if not send_limit:
         env["TELEGRAM_MAX_SENDS_PER_SECOND"] = "0"
-    if parse_cache_size is not None:
-        config = {"rasa": {"parse_cache_size": parse_cache_size}}
-        path = workdir / f"config-cache-{parse_cache_size}.yml"
-        path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-        env["TANYA_NETRAL_CONFIG"] = str(path)
-        env["RASA_PARSE_CACHE_SIZE"] = str(parse_cache_size)
     return env
 
 
-async def start_bot(standin: BotApiStandIn, env: dict[str, str], log_path: Path) -> BotProcess:
-    process = BotProcess(standin, log_path, **env)
-    await process.start(ready_method="setWebhook", timeout=180.0)
-    return process
+class BenchBot:
+    """``python -m bot run`` of one checkout as a child process, configured by environment."""
+
+    def __init__(
+        self, standin: BotApiStandIn, env: dict[str, str], log_path: Path, checkout: Checkout
+    ) -> None:
+        self.standin, self.log_path, self.checkout = standin, log_path, checkout
+        self.env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": standin.base_url,
+            **env,
+        }
+        self.env.pop("VIRTUAL_ENV", None)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def start(self, timeout: float = 180.0) -> None:
+        """Start the bot and wait until it has registered its webhook."""
+        process = self._spawn()
+        deadline = time.monotonic() + timeout
+        while not any(call.method == "setWebhook" for call in self.standin.calls):
+            if process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.checkout.name} bot did not start:\n{self.log_tail()}")
+            await asyncio.sleep(0.2)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(self.checkout.python), "-m", "bot", "run"],
+                cwd=self.checkout.root,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self._process
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM, as a service manager stops it; SIGKILL if it does not exit in time."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def peak_memory_mb(self) -> float:
+        return peak_memory_mb(self.pid)
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def log_problems(self) -> list[str]:
+        """The log's ERROR and CRITICAL lines and tracebacks."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [line for line in lines if _PROBLEM.search(line)]
+
+
+async def start_bot(
+    standin: BotApiStandIn, env: dict[str, str], log_path: Path, checkout: Checkout = WORKING_TREE
+) -> BenchBot:
+    bot = BenchBot(standin, env, log_path, checkout)
+    await bot.start()
+    return bot
 
 
 def nlu_unavailable(log_path: Path) -> list[str]:
     """The bot's log lines for questions escalated because the NLU was unavailable, with why."""
     lines = log_path.read_text(errors="replace").splitlines()
     return [line for line in lines if NLU_UNAVAILABLE_LOG in line]
-
-
-def bot_pid(process: BotProcess) -> int | None:
-    child = getattr(process, "_process", None)  # BotProcess keeps its Popen private
-    return child.pid if child is not None else None
 
 
 def peak_memory_mb(pid: int | None) -> float:

@@ -1,4 +1,4 @@
-"""Load generators: closed loops at a fixed concurrency, and an open-loop burst."""
+"""Load generators: closed loops at a fixed concurrency, and an open loop at a fixed rate."""
 
 from __future__ import annotations
 
@@ -95,6 +95,11 @@ class BurstResult:
     @property
     def lost(self) -> int:
         return self.sent - self.answered
+
+    @property
+    def replies(self) -> LoadResult:
+        """The answered requests' latencies, for their percentiles."""
+        return LoadResult(0, self.answered, self.lost, self.seconds, self.latencies)
 
 
 async def open_loop_burst(

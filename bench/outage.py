@@ -60,7 +60,7 @@ async def hung_rasa(
     config = workdir / f"config-breaker-{breaker_failures}.yml"
     config.write_text(yaml.safe_dump({"rasa": {"breaker_failures": breaker_failures}}))
     database_url = f"sqlite+aiosqlite:///{workdir / f'outage-{breaker_failures}.db'}"
-    env = {**bot_environment(rasa, database_url, workdir), "TANYA_NETRAL_CONFIG": str(config)}
+    env = {**bot_environment(rasa, database_url), "TANYA_NETRAL_CONFIG": str(config)}
     log_path = workdir / f"bot-breaker-{breaker_failures}.log"
     async with BotApiStandIn(TOKEN) as standin:
         watch = ReplyWatch(standin)

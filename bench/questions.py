@@ -1,8 +1,7 @@
-"""What the simulated users ask: common questions that repeat, and unique ones that never do."""
+"""What the simulated users ask: common questions, each made unique with a number."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 
 COMMON_QUESTIONS = (
@@ -27,7 +26,7 @@ COMMON_QUESTIONS = (
     "bupati petahana bikin kebijakan bansos jelang pilkada, itu gimana",
     "pns boleh komen dukung capres di fb?",
 )
-"""Twenty questions most users ask in a burst; the mix takes most messages from here."""
+"""Twenty questions users ask; every bench question is one of them with a number added."""
 
 _UNITS = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
 
@@ -57,14 +56,3 @@ def unique_questions(start: int = 1) -> Iterator[str]:
         base = COMMON_QUESTIONS[number % len(COMMON_QUESTIONS)]
         yield f"{base} nomor {number_words(number % 1_000_000)}"
         number += 1
-
-
-def mixed_questions(repeat_share: float = 0.8, seed: int = 8) -> Iterator[str]:
-    """``repeat_share`` of messages from the common questions, the rest unique."""
-    chooser = random.Random(seed)
-    unique = unique_questions(500_000)
-    while True:
-        if chooser.random() < repeat_share:
-            yield chooser.choice(COMMON_QUESTIONS)
-        else:
-            yield next(unique)

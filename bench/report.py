@@ -1,10 +1,36 @@
-"""The benchmark's table and target verdicts, as Markdown."""
+"""The bench's figures, the floors of issue 20 (point 6) with their verdicts, as Markdown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from bench.load import BurstResult, LoadResult
+from bench.steady import FLOOR_MS, floor_kept, p99_margin_ms
+
+THROUGHPUT_FLOOR = 90.0  # messages a second: three times Telegram's send limit
+THROUGHPUT_FLOOR_LEVELS = (8, 32)
+MEMORY_FLOOR_MB = 200.0
+NAN = float("nan")
+
+
+@dataclass
+class BotRun:
+    """One bot process under the bench: one database, one code, and raw parse beside it."""
+
+    database: str
+    code: str
+    raw: dict[int, LoadResult] = field(default_factory=dict)
+    bot: dict[int, LoadResult] = field(default_factory=dict)
+    raw_steady: BurstResult | None = None
+    bot_steady: BurstResult | None = None
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # bot CPU per reply, by load
+    peak_rss_mb: float = NAN
+    escalated: int = 0  # questions escalated because Rasa did not answer in time
+    problems: list[str] = field(default_factory=list)  # ERROR lines and tracebacks in its log
+
+    @property
+    def name(self) -> str:
+        return f"{self.database}, {self.code}"
 
 
 @dataclass
@@ -13,23 +39,11 @@ class BenchFigures:
 
     command: str
     machine: str
-    raw: dict[int, LoadResult] = field(default_factory=dict)
-    bot: dict[int, LoadResult] = field(default_factory=dict)
-    mix_cached: LoadResult | None = None
-    mix_uncached: LoadResult | None = None
-    mix_uncached_note: str = ""
-    nlu_mix_cached: LoadResult | None = None
-    raw_rasa_cpu_ms: float = float("nan")  # Rasa CPU per parse, raw, top concurrency
-    bot_cpu_ms: float = float("nan")  # bot CPU per message, bot path, top concurrency
-    bot_rasa_cpu_ms: float = float("nan")  # Rasa CPU per message, bot path, top concurrency
-    burst: BurstResult | None = None
-    burst_peak_rate: int = 0
-    burst_rejected_429: int = 0
-    bot_memory_mb: float = float("nan")
-    rasa_memory_mb: float = float("nan")
-    training_seconds: float | None = None
-    rasa_ready_seconds: float = float("nan")
-    nlu_unavailable: dict[str, int] = field(default_factory=dict)  # escalated, by bot run
+    levels: tuple[int, ...]
+    steady_rate: int
+    window: str = ""
+    rasa_ready_seconds: float = NAN
+    runs: list[BotRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -38,159 +52,170 @@ def _ms(seconds: float) -> str:
 
 
 def _verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED"
+    return "pass" if ok else "**FAIL**"
 
 
 def render(figures: BenchFigures) -> str:
+    rate = figures.steady_rate
     lines = [
-        "# Tanya Netral — pipeline benchmark",
+        "# Tanya Netral — benchmark",
         "",
         f"Command: `{figures.command}`  ",
-        f"Machine: {figures.machine}",
+        f"Machine: {figures.machine}  ",
+        f"Run: {figures.window}; Rasa ready in {figures.rasa_ready_seconds:.1f} s",
         "",
-        "## Throughput and latency (flood control OFF: the stand-in answers at once)",
+        "Every message a new question from a new user: the update POSTed to the real bot's"
+        " webhook → NLU → policy → database → reply recorded by the Bot API stand-in (which"
+        " answers at once; `TELEGRAM_MAX_SENDS_PER_SECOND=0`). Raw = `POST /model/parse`"
+        " straight to the same Rasa, measured right before the bot at the same load. Runs in the"
+        " order listed.",
         "",
-        "Raw = `POST /model/parse` straight to Rasa, measured right before the bot at the same"
-        " concurrency. Bot = update POSTed to the real bot's webhook → NLU → policy → database"
-        " log → reply recorded by the Bot API stand-in. Every message a different question (no"
-        " cache hit) from a different user.",
+        "## Summary",
         "",
-        "| Concurrency | Raw req/s | Raw p50 ms | Raw p99 ms | Raw max ms | Bot msg/s | Bot p50 ms"
-        " | Bot p99 ms | Bot max ms | Throughput bot/raw | p50 bot/raw |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| database | code | {' | '.join(f'c={level} msg/s (raw)' for level in figures.levels)}"
+        f" | steady {rate}/s p99 ms: bot / raw | peak RSS MB"
+        f" | bot CPU ms/msg: c={max(figures.levels)} / steady |",
+        "|---|---|" + "---:|" * (len(figures.levels) + 3),
     ]
-    for level, raw in figures.raw.items():
-        bot = figures.bot.get(level)
-        if bot is None:
-            continue
-        lines.append(
-            f"| {level} | {raw.throughput:.1f} | {_ms(raw.p50)} | {_ms(raw.p99)}"
-            f" | {_ms(raw.slowest)} | {bot.throughput:.1f} | {_ms(bot.p50)} | {_ms(bot.p99)}"
-            f" | {_ms(bot.slowest)}"
-            f" | {bot.throughput / raw.throughput:.2f}× | {bot.p50 / raw.p50:.2f}×"
-            + (f" ({bot.failed} failed)" if bot.failed else "")
-            + " |"
-        )
-    top = max(figures.raw) if figures.raw else None
-    raw_top = figures.raw[top] if top is not None else None
-    lines += ["", "## Repeated questions (80% from 20 common questions), flood control OFF", ""]
-    lines += [
-        "| Run | Concurrency | Bot msg/s | p50 ms | p99 ms | vs raw parse at same concurrency |"
-    ]
-    lines += ["|---|---:|---:|---:|---:|---:|"]
-    for name, mix in (
-        ("with parse cache", figures.mix_cached),
-        ("cache off", figures.mix_uncached),
-    ):
-        if mix is None or raw_top is None:
-            continue
-        label = name + (
-            f" ({figures.mix_uncached_note})" if "off" in name and figures.mix_uncached_note else ""
+    for run in figures.runs:
+        throughput = " | ".join(
+            f"{run.bot[level].throughput:.1f} ({run.raw[level].throughput:.1f})"
+            if level in run.bot
+            else "–"
+            for level in figures.levels
         )
         lines.append(
-            f"| {label} | {mix.concurrency} | {mix.throughput:.1f} | {_ms(mix.p50)}"
-            f" | {_ms(mix.p99)} | {mix.throughput / raw_top.throughput:.2f}× |"
+            f"| {run.database} | {run.code} | {throughput} | {_steady_p99(run)}"
+            f" | {run.peak_rss_mb:.0f} | {_cpu(run, f'c={max(figures.levels)}')}"
+            f" / {_cpu(run, 'steady')} |"
         )
-    nlu_mix = figures.nlu_mix_cached
-    if nlu_mix is not None and raw_top is not None:
-        lines += [
-            "",
-            "The NLU step alone (the bot's `Understanding.read`: parse cache, then Rasa on a miss;"
-            " no webhook, database or reply) on the same mix:"
-            f" {nlu_mix.throughput:.0f} questions/s at c={nlu_mix.concurrency},"
-            f" {nlu_mix.throughput / raw_top.throughput:.1f}× raw parse,"
-            f" p50 {nlu_mix.p50 * 1000:.2f} ms, p99 {_ms(nlu_mix.p99)} ms.",
-        ]
-    burst = figures.burst
-    if burst is not None:
-        lines += [
-            "",
-            f"## Burst: {burst.rate} msg/s for {burst.seconds:.0f} s, different users,"
-            " flood control ON (stand-in: 30 msg/s overall, 429 + retry_after beyond)",
-            "",
-            "| Sent | Answered | Lost | Send window s | Peak sends in any 1 s | 429 answers"
-            " | Backlog drained after last message s | Reply p50 s | Reply p99 s |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {burst.sent} | {burst.answered} | {burst.lost} | {burst.send_window:.1f}"
-            f" | {figures.burst_peak_rate} | {figures.burst_rejected_429}"
-            f" | {burst.drain_seconds:.1f} | {_p(burst.latencies, 0.5)}"
-            f" | {_p(burst.latencies, 0.99)} |",
-        ]
-    training = (
-        f"{figures.training_seconds:.1f} s (full: empty model directory and Rasa cache)"
-        if figures.training_seconds is not None
-        else "not timed (--no-train); the cached model was used"
-    )
-    lines += [
-        "",
-        "## Resources",
-        "",
-        "| Measure | Value |",
-        "|---|---:|",
-        f"| Bot process peak memory (VmHWM) | {figures.bot_memory_mb:.0f} MB |",
-        f"| Rasa process peak memory (VmHWM) | {figures.rasa_memory_mb:.0f} MB |",
-        f"| Training time | {training} |",
-        f"| Rasa ready time (start → /status has a model) | {figures.rasa_ready_seconds:.1f} s |",
-        f"| CPU per parse, raw (Rasa), c={top} | {figures.raw_rasa_cpu_ms:.2f} ms |",
-        f"| CPU per message, bot path (bot / Rasa), c={top}"
-        f" | {figures.bot_cpu_ms:.2f} / {figures.bot_rasa_cpu_ms:.2f} ms |",
-        *(
-            f"| Questions escalated because Rasa did not answer in time: {run} | {count} |"
-            for run, count in figures.nlu_unavailable.items()
-        ),
-        "",
-        "## Targets",
-        "",
-        *_targets(figures),
-    ]
+    lines += ["", "## Floors (issue 20, point 6)", "", *_floors(figures)]
+    lines += ["", *_costs(figures)]
+    lines += ["", "## Latencies", "", *_latencies(figures)]
+    lines += ["", "## The bots' logs", "", *_logs(figures)]
     if figures.notes:
         lines += ["", "## Notes", "", *(f"- {note}" for note in figures.notes)]
     return "\n".join(lines) + "\n"
 
 
-def _p(values: tuple[float, ...], share: float) -> str:
-    if not values:
+def _steady_p99(run: BotRun) -> str:
+    if run.bot_steady is None or run.raw_steady is None:
         return "–"
-    ordered = sorted(values)
-    return f"{ordered[min(len(ordered) - 1, int(share * len(ordered)))]:.1f}"
+    return f"{_ms(run.bot_steady.replies.p99)} / {_ms(run.raw_steady.replies.p99)}"
 
 
-def _targets(figures: BenchFigures) -> list[str]:
-    rows = ["| Target | Measured | Verdict |", "|---|---:|---|"]
-    for level, raw in figures.raw.items():
-        bot = figures.bot.get(level)
-        if bot is None:
+def _cpu(run: BotRun, load: str) -> str:
+    return f"{run.cpu_ms.get(load, NAN):.2f}"
+
+
+def _floors(figures: BenchFigures) -> list[str]:
+    runs = figures.runs
+    rows = [
+        "| floor | " + " | ".join(run.name for run in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for level in (level for level in figures.levels if level in THROUGHPUT_FLOOR_LEVELS):
+        cells = [
+            f"{run.bot[level].throughput:.1f}"
+            f" {_verdict(run.bot[level].throughput >= THROUGHPUT_FLOOR)}"
+            for run in runs
+        ]
+        rows.append(f"| c={level}: ≥ {THROUGHPUT_FLOOR:g} msg/s | " + " | ".join(cells) + " |")
+    cells = []
+    for run in runs:
+        bot, raw = run.bot_steady, run.raw_steady
+        if bot is None or raw is None:
+            cells.append("–")
             continue
-        ratio = bot.p50 / raw.p50
+        lost = f", {bot.lost} lost" if bot.lost else ""
+        cells.append(f"{p99_margin_ms(bot, raw):+.1f} ms{lost} {_verdict(floor_kept(bot, raw))}")
+    rows.append(
+        f"| steady {figures.steady_rate}/s: reply p99 ≤ raw parse p99 + {FLOOR_MS:g} ms,"
+        " none lost | " + " | ".join(cells) + " |"
+    )
+    cells = [
+        f"{run.peak_rss_mb:.0f} MB {_verdict(run.peak_rss_mb <= MEMORY_FLOOR_MB)}" for run in runs
+    ]
+    rows.append(f"| each worker ≤ {MEMORY_FLOOR_MB:g} MB (peak RSS) | " + " | ".join(cells) + " |")
+    return rows
+
+
+def _costs(figures: BenchFigures) -> list[str]:
+    """New minus baseline, per database: what the durable path costs."""
+    pairs = []
+    for database in dict.fromkeys(run.database for run in figures.runs):
+        same = [run for run in figures.runs if run.database == database]
+        new = next((run for run in same if run.code == "new"), None)
+        baseline = next((run for run in same if run.code.startswith("baseline")), None)
+        if new is not None and baseline is not None:
+            pairs.append((database, new, baseline))
+    if not pairs:
+        return []
+    top = max(figures.levels)
+    rows = [
+        "## What the durability costs (new − baseline, same run)",
+        "",
+        f"| database | bot CPU ms/msg c={top} | bot CPU ms/msg steady | steady p50 ms"
+        f" | steady p99 ms | c={top} msg/s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for database, new, baseline in pairs:
+        steady = ["–", "–"]
+        if new.bot_steady and baseline.bot_steady:
+            steady = [
+                f"{(new.bot_steady.replies.p50 - baseline.bot_steady.replies.p50) * 1000:+.1f}",
+                f"{(new.bot_steady.replies.p99 - baseline.bot_steady.replies.p99) * 1000:+.1f}",
+            ]
+        cpu = [
+            f"{new.cpu_ms.get(load, NAN) - baseline.cpu_ms.get(load, NAN):+.2f}"
+            for load in (f"c={top}", "steady")
+        ]
+        throughput = new.bot[top].throughput - baseline.bot[top].throughput
         rows.append(
-            f"| p50 bot/raw ≤ 1.10× (c={level}) | {ratio:.2f}× | {_verdict(ratio <= 1.10)} |"
+            f"| {database} | {cpu[0]} | {cpu[1]} | {steady[0]} | {steady[1]}"
+            f" | {throughput:+.1f} | {new.peak_rss_mb - baseline.peak_rss_mb:+.0f} |"
         )
-    for level, raw in figures.raw.items():
-        bot = figures.bot.get(level)
-        if bot is None:
-            continue
-        ratio = bot.throughput / raw.throughput
+    return rows
+
+
+def _latencies(figures: BenchFigures) -> list[str]:
+    rows = [
+        "| database | code | load | bot msg/s | bot p50 / p99 / slowest ms | raw req/s"
+        " | raw p50 / p99 / slowest ms | bot failed or lost |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for run in figures.runs:
+        loads: list[tuple[str, LoadResult, LoadResult, int]] = [
+            (f"c={level}", run.bot[level], run.raw[level], run.bot[level].failed)
+            for level in figures.levels
+            if level in run.bot
+        ]
+        if run.bot_steady and run.raw_steady:
+            loads.append(
+                (
+                    f"steady {figures.steady_rate}/s",
+                    run.bot_steady.replies,
+                    run.raw_steady.replies,
+                    run.bot_steady.lost,
+                )
+            )
+        for load, bot, raw, failed in loads:
+            rows.append(
+                f"| {run.database} | {run.code} | {load} | {bot.throughput:.1f}"
+                f" | {_ms(bot.p50)} / {_ms(bot.p99)} / {_ms(bot.slowest)}"
+                f" | {raw.throughput:.1f} | {_ms(raw.p50)} / {_ms(raw.p99)} / {_ms(raw.slowest)}"
+                f" | {failed} |"
+            )
+    return rows
+
+
+def _logs(figures: BenchFigures) -> list[str]:
+    rows = []
+    for run in figures.runs:
+        distinct = list(dict.fromkeys(line.split(": ", 1)[-1][:160] for line in run.problems))
         rows.append(
-            f"| throughput bot/raw, no cache ≥ 0.9× (c={level}) | {ratio:.2f}×"
-            f" | {_verdict(ratio >= 0.9)} |"
+            f"- {run.name}: {run.escalated} questions escalated because Rasa did not answer in"
+            f" time; {len(run.problems)} ERROR lines or tracebacks" + (":" if distinct else ".")
         )
-    if figures.mix_cached is not None and figures.raw:
-        raw = figures.raw[figures.mix_cached.concurrency]
-        ratio = figures.mix_cached.throughput / raw.throughput
-        rows.append(
-            f"| repeated mix with cache vs raw ≥ 5× | {ratio:.2f}× | {_verdict(ratio >= 5)} |"
-        )
-    if figures.burst is not None:
-        burst = figures.burst
-        ok = burst.lost == 0 and burst.answered == burst.sent
-        rows.append(
-            f"| burst {burst.rate}/s × {burst.seconds:.0f} s: 0 lost, all answered"
-            f" | {burst.answered}/{burst.sent} answered | {_verdict(ok)} |"
-        )
-        rows.append(
-            f"| burst sends within 30 msg/s | peak {figures.burst_peak_rate}/s"
-            f" | {_verdict(figures.burst_peak_rate <= 30)} |"
-        )
-    memory = figures.bot_memory_mb
-    rows.append(f"| bot peak memory ≤ 200 MB | {memory:.0f} MB | {_verdict(memory <= 200)} |")
+        rows += [f"  - `{line}`" for line in distinct[:5]]
     return rows

@@ -1,283 +1,177 @@
-"""One bench run: time training, start Rasa, then at each concurrency load it raw and through the
-real bot in front of it."""
+"""One bench run: start Rasa, then for each database and each code (the working tree and the
+baseline) run a bot process under closed-loop load and a steady rate, with raw parse beside it."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import logging
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
+from bench.baseline import baseline_checkout
 from bench.botside import (
+    WORKING_TREE,
+    BenchBot,
     BotUnderLoad,
+    Checkout,
     ReplyWatch,
     bot_environment,
-    bot_pid,
-    cpu_seconds,
     nlu_unavailable,
-    peak_memory_mb,
     start_bot,
 )
-from bench.load import LoadResult, Request, closed_loop, open_loop_burst
-from bench.questions import mixed_questions, unique_questions
-from bench.report import BenchFigures, render
-from bot.nlu.client import NluClient
+from bench.load import BurstResult, LoadResult, Request, closed_loop, open_loop_burst
+from bench.postgres import fresh_database
+from bench.questions import unique_questions
+from bench.raw import RawParse
+from bench.report import BenchFigures, BotRun
 from bot.nlu.rasa_server import RasaProcess
 from bot.nlu.training import train_model
-from bot.nlu.understanding import Understanding
-from bot.settings import REPO_ROOT, PolicySettings, load_settings
-from tests.e2e.bot_process import TOKEN, BotProcess
+from bot.settings import REPO_ROOT
+from tests.e2e.bot_process import TOKEN
 from tests.telegram_standin import BotApiStandIn
 
 logger = logging.getLogger(__name__)
 WARM_UP_MESSAGES = 24
+LOG_DIR = REPO_ROOT / "reports" / "bench-logs"
+BASELINE_ENVIRONMENT = {"RASA_PARSE_CACHE_SIZE": "0"}
+"""Today's code caches parses; every bench question is new, so its cache could only grow."""
+
+_questions = unique_questions()
+_users = itertools.count(100_000_000 + int(time.time()) % 1000 * 1_000_000)
 
 
 @dataclass(frozen=True)
 class BenchOptions:
     levels: tuple[int, ...]
-    seconds: float
-    mix_seconds: float
-    burst_rate: int
-    burst_seconds: float
-    time_training: bool
-    database_url: str | None
+    seconds: float  # per concurrency level
+    steady_rate: int
+    steady_seconds: float
+    baseline: str | None  # a git revision; None: the working tree only
+    postgres_url: str | None  # None: SQLite only
 
 
-async def run_bench(options: BenchOptions, *, command: str, machine: str) -> str:
-    figures = BenchFigures(command=command, machine=machine)
-    if options.time_training:
-        logger.info("Timing a full training (empty model directory and Rasa cache)")
-        figures.training_seconds = await asyncio.to_thread(_time_fresh_training)
+async def run_bench(options: BenchOptions, figures: BenchFigures) -> None:
     model = (await asyncio.to_thread(train_model)).model_path
-    rasa = RasaProcess(model)
-    started = time.perf_counter()
-    rasa.start()
-    try:
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tanya-bench-")))
+        codes = [WORKING_TREE]
+        if options.baseline is not None:
+            codes.append(stack.enter_context(baseline_checkout(options.baseline)))
+        rasa = RasaProcess(model)
+        started = time.perf_counter()
+        rasa.start()
+        stack.callback(rasa.stop)
         await rasa.wait_ready(300.0)
         figures.rasa_ready_seconds = time.perf_counter() - started
         logger.info("Rasa ready in %.1f s", figures.rasa_ready_seconds)
-        async with NluClient(
-            rasa.url,
-            auth_token=rasa.auth_token,
-            timeout_seconds=30.0,
-            parses_in_flight=max(options.levels),  # raw: every request straight to Rasa
-        ) as client:
-            raw = RawParse(rasa, client, options, figures)
-            await raw.warm_up()
-            with tempfile.TemporaryDirectory(prefix="tanya-bench-") as workdir:
-                await _measure_bot(rasa, raw, options, figures, Path(workdir))
-        figures.rasa_memory_mb = peak_memory_mb(rasa.pid)
-    finally:
-        rasa.stop()
-    return render(figures)
-
-
-def _time_fresh_training() -> float:
-    """A full training as on a fresh clone: new model directory and an empty Rasa cache.
-
-    Rasa caches component outputs in ``rasa_project/.rasa/cache``; with it, a retraining of
-    unchanged data took 26 s, far less than a full training.
-    """
-    with (
-        tempfile.TemporaryDirectory(prefix="tanya-bench-models-") as models,
-        tempfile.TemporaryDirectory(prefix="tanya-bench-rasa-cache-") as rasa_cache,
-    ):
-        code = "from bot.nlu.training import train_model; print(train_model(force=True).seconds)"
-        environment = {"TANYA_NETRAL_MODELS": models, "RASA_CACHE_DIRECTORY": rasa_cache}
-        completed = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=REPO_ROOT,
-            env={**os.environ, **environment},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    return float(completed.stdout.strip().splitlines()[-1])
-
-
-_questions: Iterator[str] = unique_questions()
-_users: Iterator[int] = itertools.count(100_000_000 + int(time.time()) % 1000 * 1_000_000)
-
-
-class RawParse:
-    """Rasa's ``/model/parse`` loaded straight, for the ratios' denominators.
-
-    Each concurrency is measured right before the bot at that concurrency (the bot process
-    idle meanwhile), so that both sides of a ratio see the machine in the same minutes: its
-    speed moves within a run. Measured minutes apart, raw parse first, one run had Rasa at
-    17.1 ms of CPU per raw parse and 12.6 ms per parse behind the bot. Side by side the two
-    still differ on some runs (19.5 against 14.7 ms; 16.2 against 16.6 on another).
-    """
-
-    def __init__(
-        self, rasa: RasaProcess, client: NluClient, options: BenchOptions, figures: BenchFigures
-    ) -> None:
-        self.rasa, self.client, self.options, self.figures = rasa, client, options, figures
-
-    async def parse(self, question: str, user_id: int) -> float:
-        started = time.perf_counter()
-        await self.client.parse(question)
-        return time.perf_counter() - started
-
-    async def warm_up(self) -> None:
-        await closed_loop(
-            self.parse, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
-        )
-
-    async def measure(self, level: int) -> None:
-        rasa_cpu = cpu_seconds(self.rasa.pid)
-        result = await closed_loop(
-            self.parse, _questions, _users, concurrency=level, seconds=self.options.seconds
-        )
-        if level == max(self.options.levels):
-            cpu = cpu_seconds(self.rasa.pid) - rasa_cpu
-            self.figures.raw_rasa_cpu_ms = _per_message(cpu, result)
-        self.figures.raw[level] = result
-        logger.info(
-            "raw c=%d: %.1f req/s, p50 %.1f ms", level, result.throughput, result.p50 * 1000
-        )
-
-    async def measure_nlu_step(self, level: int) -> None:
-        """The bot's ``Understanding.read`` alone (parse cache, Rasa on a miss) on the mix,
-        with the bot's client settings."""
-        client = NluClient.from_settings(
-            load_settings().rasa, url=self.rasa.url, auth_token=self.rasa.auth_token
-        )
-        async with client:
-            understanding = Understanding(client, PolicySettings())
-            self.figures.nlu_mix_cached = await closed_loop(
-                self._timed(understanding),
-                mixed_questions(),
-                _users,
-                concurrency=level,
-                seconds=self.options.seconds,
-            )
-        logger.info("NLU step on the mix, cache on: %.0f/s", self.figures.nlu_mix_cached.throughput)
-
-    @staticmethod
-    def _timed(understanding: Understanding) -> Request:
-        async def read(question: str, user_id: int) -> float:
-            started = time.perf_counter()
-            await understanding.read(question)
-            return time.perf_counter() - started
-
-        return read
-
-
-async def _measure_bot(
-    rasa: RasaProcess, raw: RawParse, options: BenchOptions, figures: BenchFigures, workdir: Path
-) -> None:
-    """Three bot processes: cache on and off without the send limiter, then as deployed; raw
-    parse at each concurrency right before the bot's."""
-    database_url = options.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    top = max(options.levels)
-    async with BotApiStandIn(TOKEN) as standin:
-        watch = ReplyWatch(standin)
-        watch.start()
-        load = BotUnderLoad(standin, watch, reply_timeout=60.0)
-        memory: list[float] = []
+        raw = RawParse(rasa)
         try:
-            env = bot_environment(rasa, database_url, workdir, send_limit=False)
-            log_path = workdir / "bot-cache.log"
-            async with _running_bot(load, env, log_path, memory) as bot:
-                for level in options.levels:
-                    await raw.measure(level)
-                    bot_cpu, rasa_cpu = cpu_seconds(bot_pid(bot)), cpu_seconds(rasa.pid)
-                    result = await closed_loop(
-                        load.ask, _questions, _users, concurrency=level, seconds=options.seconds
-                    )
-                    if level == top:
-                        bot_cpu = cpu_seconds(bot_pid(bot)) - bot_cpu
-                        figures.bot_cpu_ms = _per_message(bot_cpu, result)
-                        rasa_cpu = cpu_seconds(rasa.pid) - rasa_cpu
-                        figures.bot_rasa_cpu_ms = _per_message(rasa_cpu, result)
-                    figures.bot[level] = result
-                    logger.info(
-                        "bot c=%d: %.1f msg/s, p50 %.1f ms",
-                        level,
-                        result.throughput,
-                        result.p50 * 1000,
-                    )
-                await raw.measure_nlu_step(top)
-                figures.mix_cached = await closed_loop(
-                    load.ask,
-                    mixed_questions(),
-                    _users,
-                    concurrency=top,
-                    seconds=options.mix_seconds,
-                )
-                logger.info("mix with cache: %.1f msg/s", figures.mix_cached.throughput)
-            escalated = len(nlu_unavailable(log_path))
-            figures.nlu_unavailable["concurrency levels and mix with cache"] = escalated
-            env = bot_environment(rasa, database_url, workdir, parse_cache_size=0, send_limit=False)
-            log_path = workdir / "bot-nocache.log"
-            async with _running_bot(load, env, log_path, memory):
-                figures.mix_uncached = await closed_loop(
-                    load.ask,
-                    mixed_questions(),
-                    _users,
-                    concurrency=top,
-                    seconds=options.mix_seconds,
-                )
-                logger.info("mix without cache: %.1f msg/s", figures.mix_uncached.throughput)
-            if "NLU parse cache: off" not in log_path.read_text(errors="replace"):
-                figures.mix_uncached_note = "NOT honoured: this build ignores parse_cache_size"
-            figures.nlu_unavailable["mix, cache off"] = len(nlu_unavailable(log_path))
-            env = bot_environment(rasa, database_url, workdir)
-            log_path = workdir / "bot-burst.log"
-            async with _running_bot(load, env, log_path, memory):
-                await _burst(load, options, figures)
-            figures.nlu_unavailable["burst"] = len(nlu_unavailable(log_path))
-            figures.bot_memory_mb = max(memory)
+            await _warm_up(raw.parse)
+            databases = ["SQLite"] + (["PostgreSQL"] if options.postgres_url else [])
+            for index, database in enumerate(databases):
+                for code in codes if index % 2 == 0 else codes[::-1]:  # ABBA: no side first
+                    run = BotRun(database, code.label)
+                    figures.runs.append(run)
+                    async with _database(database, code, options, workdir) as url:
+                        await _measure_bot(rasa, raw, code, url, options, run)
         finally:
-            await watch.stop()
-
-
-def _per_message(cpu: float, result: LoadResult) -> float:
-    """Milliseconds of CPU per completed request."""
-    return 1000 * cpu / result.completed if result.completed else float("nan")
+            await raw.aclose()
 
 
 @asynccontextmanager
-async def _running_bot(
-    load: BotUnderLoad, env: dict[str, str], log_path: Path, memory: list[float]
-) -> AsyncIterator[BotProcess]:
-    """Start a bot, warm it up, yield it, record its peak memory, stop it."""
-    bot = await start_bot(load.standin, env, log_path)
-    try:
-        await _warm_up(load)
-        yield bot
-        memory.append(peak_memory_mb(bot_pid(bot)))
-    finally:
-        bot.stop()
+async def _database(
+    database: str, code: Checkout, options: BenchOptions, workdir: Path
+) -> AsyncIterator[str]:
+    """An empty database of its own for one bot process."""
+    if database == "SQLite":
+        yield f"sqlite+aiosqlite:///{workdir / f'{code.name}.db'}"
+    else:
+        assert options.postgres_url is not None
+        async with fresh_database(options.postgres_url, code.name) as url:
+            yield url
 
 
-async def _warm_up(load: BotUnderLoad) -> None:
+async def _measure_bot(
+    rasa: RasaProcess,
+    raw: RawParse,
+    code: Checkout,
+    database_url: str,
+    options: BenchOptions,
+    run: BotRun,
+) -> None:
+    """Start the bot, warm it up, then each concurrency and the steady rate."""
+    env = bot_environment(rasa, database_url, send_limit=False)
+    if code is not WORKING_TREE:
+        env |= BASELINE_ENVIRONMENT
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = LOG_DIR / f"bot-{run.database}-{code.name}.log".lower()
+    log_path.unlink(missing_ok=True)
+    logger.info("%s: starting the bot (%s)", run.name, code.root)
+    async with BotApiStandIn(TOKEN) as standin:
+        watch = ReplyWatch(standin)
+        watch.start()
+        load = BotUnderLoad(standin, watch, reply_timeout=options.steady_seconds + 60)
+        bot = await start_bot(standin, env, log_path, code)
+        try:
+            await _warm_up(load.ask)
+            for level in options.levels:
+                closed = partial(
+                    closed_loop,
+                    questions=_questions,
+                    users=_users,
+                    concurrency=level,
+                    seconds=options.seconds,
+                )
+                run.raw[level], run.bot[level], run.cpu_ms[f"c={level}"] = await _side_by_side(
+                    closed, raw, load, bot
+                )
+                logger.info("%s c=%d: %.1f msg/s", run.name, level, run.bot[level].throughput)
+            steady = partial(
+                open_loop_burst,
+                questions=_questions,
+                users=_users,
+                rate=options.steady_rate,
+                seconds=options.steady_seconds,
+            )
+            run.raw_steady, run.bot_steady, run.cpu_ms["steady"] = await _side_by_side(
+                steady, raw, load, bot
+            )
+            logger.info("%s steady: p99 %.1f ms", run.name, run.bot_steady.replies.p99 * 1000)
+            run.peak_rss_mb = bot.peak_memory_mb()
+        finally:
+            bot.stop()
+            await watch.stop()
+    run.escalated = len(nlu_unavailable(log_path))
+    run.problems = bot.log_problems()
+
+
+Result = TypeVar("Result", LoadResult, BurstResult)
+
+
+async def _side_by_side(
+    load: Callable[[Request], Awaitable[Result]],
+    raw: RawParse,
+    bot_load: BotUnderLoad,
+    bot: BenchBot,
+) -> tuple[Result, Result, float]:
+    """The same load straight to Rasa, then through the bot right after, so that both see the
+    machine in the same minute; and the bot's CPU per reply."""
+    raw_result = await load(raw.parse)
+    cpu = bot.cpu_seconds()
+    bot_result = await load(bot_load.ask)
+    cpu = bot.cpu_seconds() - cpu
+    replies = bot_result.completed if isinstance(bot_result, LoadResult) else bot_result.answered
+    return raw_result, bot_result, 1000 * cpu / replies if replies else float("nan")
+
+
+async def _warm_up(request: Request) -> None:
     await closed_loop(
-        load.ask, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
+        request, _questions, _users, concurrency=4, seconds=60, max_requests=WARM_UP_MESSAGES
     )
-
-
-async def _burst(load: BotUnderLoad, options: BenchOptions, figures: BenchFigures) -> None:
-    standin = load.standin
-    standin.reset()
-    standin.enable_flood_control(global_per_second=30)
-    load.reply_timeout = options.burst_rate * options.burst_seconds / 20 + 120
-    logger.info("Burst: %d msg/s for %.0f s", options.burst_rate, options.burst_seconds)
-    figures.burst = await open_loop_burst(
-        load.ask, _questions, _users, rate=options.burst_rate, seconds=options.burst_seconds
-    )
-    figures.burst_peak_rate = standin.peak_rate("sendMessage")
-    figures.burst_rejected_429 = sum(1 for call in standin.calls if call.status == 429)
-    logger.info("Burst: %d/%d answered", figures.burst.answered, figures.burst.sent)
-    standin.reset()
-    load.reply_timeout = 60.0
