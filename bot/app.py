@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
+from bot.http_transport import AiohttpTransport
 from bot.intake import serve_polling, serve_webhook
 from bot.knowledge import load_knowledge_base
 from bot.nlu.client import NluClient
@@ -56,8 +57,8 @@ def build_application(settings: Settings) -> Application:
         .token(settings.telegram.token.get_secret_value())
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .request(HTTPXRequest(connection_pool_size=SEND_CONNECTIONS))
-        .get_updates_request(HTTPXRequest(connection_pool_size=1))
+        .request(_telegram_request(SEND_CONNECTIONS))
+        .get_updates_request(_telegram_request(1))
         .context_types(ContextTypes(context=AppContext, bot_data=BotData))
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text the bot sends is HTML
         .rate_limiter(send_budget)  # Telegram's send limits, shared by every worker
@@ -72,6 +73,12 @@ def build_application(settings: Settings) -> Application:
     assert application.job_queue is not None
     schedule_all_jobs(application.job_queue, settings)
     return application
+
+
+def _telegram_request(connections: int) -> HTTPXRequest:
+    """PTB's own httpx request object (timeouts and errors as usual), with aiohttp I/O."""
+    transport = AiohttpTransport(max_connections=connections)
+    return HTTPXRequest(connection_pool_size=connections, httpx_kwargs={"transport": transport})
 
 
 def _open_services(

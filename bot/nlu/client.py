@@ -9,6 +9,7 @@ from types import TracebackType
 import httpx
 
 from bot import retrying
+from bot.http_transport import AiohttpTransport
 from bot.nlu.breaker import RasaBreaker
 from bot.nlu.replicas import Replica, Replicas
 from bot.nlu.result import NluResult, NluUnavailable
@@ -72,7 +73,7 @@ class NluClient:
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            transport=transport,
+            transport=transport or AiohttpTransport(max_connections=max_connections),
         )
 
     @classmethod
