@@ -2,7 +2,7 @@
 
 The bot speaks httpx — python-telegram-bot's ``HTTPXRequest`` to Telegram, ``NluClient`` to
 Rasa — but with httpx's own connection layer (httpcore on anyio) a POST cost about 0.95 ms of
-CPU on the bench machine, and 0.43 ms through this transport (``python -m bench.http``); the
+CPU on the bench machine, and 0.43 ms through this transport (bench/README.md, History); the
 bot makes two per question. This transport keeps httpx's API, timeouts and exceptions and
 hands the wire to aiohttp. Kept through the issue-20 rework: without it the durable path
 stayed just under its floor of 90 questions a second (bench/README.md).
