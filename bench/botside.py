@@ -96,7 +96,7 @@ def bot_environment(
 ) -> dict[str, str]:
     """Environment of a bench bot: webhook on loopback, the bench's Rasa, its own database.
 
-    ``send_limit=False`` sets ``TELEGRAM_MAX_SENDS_PER_SECOND=0``: no send budget (today's code:
+    ``send_limit=False`` sets ``TELEGRAM_MAX_SENDS_PER_SECOND=0``: no send budget (the baseline:
     no AIORateLimiter), so that throughput against an instant stand-in measures the bot, not
     Telegram's limit. Both the code under test and the baseline read the same variables.
     """

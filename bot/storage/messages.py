@@ -55,7 +55,7 @@ _INSERT_QUESTION = (
     .returning(_MESSAGES.c.id, _MESSAGES.c.ticket_id)
 )
 RECORD_READING = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("r_message_id"))
-"""Executed with ``reading_values``; several at once in the reply log."""
+"""Executed with ``reading_values`` (``store_reading``)."""
 
 
 async def log_message(
