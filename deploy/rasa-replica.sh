@@ -2,9 +2,10 @@
 # Start one Rasa replica exactly as the bot starts its own (bot/nlu/rasa_server.py,
 # RasaProcess.command(); environment from bot/nlu/training.py, rasa_environment()):
 #
-#   rasa run --enable-api --auth-token=TOKEN --interface HOST --port PORT --model MODEL
+#   RASA_AUTH_TOKEN=TOKEN python rasa_project/serve.py --interface HOST --port PORT --model MODEL
 #
-# run in rasa_project/ with rasa_project/ on PYTHONPATH (the pipeline's custom components).
+# which runs `rasa run --enable-api --auth-token=TOKEN ...` with the token kept off the command
+# line, in rasa_project/ with rasa_project/ on PYTHONPATH (the pipeline's custom components).
 #
 # Usage: deploy/rasa-replica.sh PORT
 #   RASA_AUTH_TOKEN_FILE  file holding the token (or RASA_AUTH_TOKEN; the plain variable wins,
@@ -13,9 +14,6 @@
 #   RASA_MODEL            model file (default: models/nlu-<fingerprint>.tar.gz, the model
 #                         `python -m bot train` builds from this checkout)
 #   RASA_VENV             Rasa environment (default: .venv-rasa in this checkout)
-#
-# Rasa has no option to read its token from a file: the token ends up on Rasa's command line,
-# visible to local users in `ps` unless /proc is mounted with hidepid.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,11 +33,11 @@ if [ -z "$model" ]; then
 fi
 [ -f "$model" ] || die "no model at $model: run \`.venv/bin/python -m bot train\` first"
 
-rasa=${RASA_VENV:-$ROOT/.venv-rasa}/bin/rasa
-[ -x "$rasa" ] || die "Rasa is not installed at $rasa: run scripts/bootstrap.sh (make setup)"
+python=${RASA_VENV:-$ROOT/.venv-rasa}/bin/python
+[ -x "$python" ] || die "Rasa is not installed at $python: run scripts/bootstrap.sh (make setup)"
 
 cd "$ROOT/rasa_project"
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-  PYTHONPATH="$ROOT/rasa_project" PYTHONWARNINGS=ignore
-exec "$rasa" run --enable-api "--auth-token=$token" \
+  PYTHONPATH="$ROOT/rasa_project" PYTHONWARNINGS=ignore RASA_AUTH_TOKEN=$token
+exec "$python" "$ROOT/rasa_project/serve.py" \
   --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$PORT" --model "$model"

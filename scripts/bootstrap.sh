@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # Create both environments from their lock files. Idempotent; fast when nothing changed.
 #   .venv       Python 3.11+ — the bot (uv.lock)
-#   .venv-rasa  Python 3.10  — the Rasa NLU service (rasa_project/requirements.lock)
-# uv is used when on PATH; otherwise it is installed into .tools/ from PyPI.
+#   .venv-rasa  Python 3.10  — the Rasa NLU service (rasa_project/requirements.lock, every
+#               package checked against its hash)
+# Only uv $UV_VERSION is used: the uv on PATH if it is that version, otherwise that version
+# installed into .tools/ from PyPI (a uv of another version on PATH is left alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.9
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# is_pinned_uv PROGRAM: PROGRAM is uv $UV_VERSION ("uv 0.13.9 (x86_64-unknown-linux-gnu)").
+is_pinned_uv() { [ "$("$1" --version 2>/dev/null | cut -d' ' -f1,2)" = "uv $UV_VERSION" ]; }
+
 find_uv() {
-  if command -v uv >/dev/null 2>&1; then command -v uv; return; fi
-  if [ -x .tools/bin/uv ]; then echo .tools/bin/uv; return; fi
-  local py; py=$(command -v python3) || die "python3 is needed to install uv (or install uv: https://docs.astral.sh/uv/)"
-  say "installing uv into .tools/"
-  "$py" -m venv .tools >&2 && .tools/bin/pip install -q "uv==0.13.9" >&2 || die "could not install uv from PyPI"
+  local candidate py
+  for candidate in "$(command -v uv 2>/dev/null || true)" .tools/bin/uv; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && is_pinned_uv "$candidate"; then
+      echo "$candidate"; return
+    fi
+  done
+  py=$(command -v python3) || die "python3 is needed to install uv $UV_VERSION into .tools/"
+  say "installing uv $UV_VERSION into .tools/"
+  { [ -x .tools/bin/pip ] || "$py" -m venv .tools >&2; } &&
+    .tools/bin/pip install -q "uv==$UV_VERSION" >&2 || die "could not install uv $UV_VERSION from PyPI"
+  is_pinned_uv .tools/bin/uv || die "uv $UV_VERSION was installed but .tools/bin/uv says otherwise"
   echo .tools/bin/uv
 }
 
@@ -49,7 +62,7 @@ want=$(sha256sum rasa_project/requirements.lock | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "Rasa environment .venv-rasa ($PY310)"
   [ -x .venv-rasa/bin/python ] || "$UV" venv --quiet --python "$PY310" .venv-rasa
-  "$UV" pip sync --quiet --python .venv-rasa/bin/python rasa_project/requirements.lock
+  "$UV" pip sync --quiet --require-hashes --python .venv-rasa/bin/python rasa_project/requirements.lock
   echo "$want" > "$stamp"
 fi
 say "environments ready"

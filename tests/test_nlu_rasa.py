@@ -14,7 +14,7 @@ import pytest
 
 from bot.intents import ALL_INTENTS
 from bot.nlu.client import NluClient
-from bot.nlu.rasa_server import RasaProcess
+from bot.nlu.rasa_server import LAUNCHER, RasaProcess
 from bot.nlu.training import train_model
 from bot.settings import REPO_ROOT
 from tests.conftest import RunningRasa
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.rasa
 
 
 def rasa_server_pids() -> set[int]:
-    """Pids of every `rasa run` process on this machine."""
+    """Pids of every Rasa server this checkout started (through its launcher) on this machine."""
     pids = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -32,7 +32,7 @@ def rasa_server_pids() -> set[int]:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(part.endswith(b"/rasa") for part in cmdline) and b"run" in cmdline:
+        if str(LAUNCHER).encode() in cmdline:
             pids.add(int(entry.name))
     return pids
 

@@ -23,6 +23,10 @@ from bot.settings import REPO_ROOT
 logger = logging.getLogger(__name__)
 
 LOG_DIR = REPO_ROOT / "data" / "logs"
+# Starts ``rasa run --enable-api`` with the token from TOKEN_VARIABLE: Rasa reads its token only
+# from its arguments, which every local user can read; its environment only the same user.
+LAUNCHER = RASA_PROJECT / "serve.py"
+TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
 
 class RasaStartupError(Exception):
@@ -48,6 +52,8 @@ class RasaProcess:
 
     ``port`` 0 (the default, ``rasa.port``) picks a free port when the process is created, so
     that several bots on one machine each run their own Rasa; ``port`` and ``url`` tell which.
+    The child's environment is ``rasa_environment()`` (an allow-list) plus its token; the token
+    is not on its command line.
     """
 
     def __init__(self, model: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -69,12 +75,10 @@ class RasaProcess:
         return self._process.pid if self._process else None
 
     def command(self) -> list[str]:
-        """The ``rasa run`` command line (the token in one ``--auth-token=`` argument)."""
+        """The launcher's command line: ``rasa run``'s arguments but the token."""
         return [
-            str(rasa_executable()),
-            "run",
-            "--enable-api",
-            f"--auth-token={self.auth_token}",
+            str(rasa_executable(program="python")),
+            str(LAUNCHER),
             "--interface",
             self.host,
             "--port",
@@ -82,6 +86,10 @@ class RasaProcess:
             "--model",
             str(self.model),
         ]
+
+    def environment(self) -> dict[str, str]:
+        """The child's environment: the allow-listed one and the token, nothing else."""
+        return {**rasa_environment(), TOKEN_VARIABLE: self.auth_token}
 
     def start(self) -> None:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -91,7 +99,7 @@ class RasaProcess:
             self._process = subprocess.Popen(
                 command,
                 cwd=RASA_PROJECT,
-                env=rasa_environment(),
+                env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

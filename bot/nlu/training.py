@@ -17,6 +17,11 @@ logger = logging.getLogger(__name__)
 RASA_PROJECT = REPO_ROOT / "rasa_project"
 TRAINING_INPUTS = ("config.yml", "data/**/*.yml", "components/**/*.py", "components/**/*.yml")
 
+# What a Rasa process inherits from the bot's environment (``rasa_environment``): where
+# programs and temporary files are, the home directory, locale and time zone. Nothing else.
+INHERITED = frozenset({"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ"})
+INHERITED_PREFIXES = ("LC_",)
+
 
 class TrainingFailed(Exception):
     """``rasa train nlu`` exited with an error."""
@@ -29,9 +34,10 @@ class TrainingOutcome:
     seconds: float
 
 
-def rasa_executable(settings: RasaSettings | None = None) -> Path:
-    """Return the ``rasa`` command of the Rasa environment, or explain how to create it."""
-    executable = _settings(settings).venv / "bin" / "rasa"
+def rasa_executable(settings: RasaSettings | None = None, *, program: str = "rasa") -> Path:
+    """Return ``program`` (``rasa``, ``python``) of the Rasa environment, or explain how to
+    create it."""
+    executable = _settings(settings).venv / "bin" / program
     if not executable.exists():
         raise FileNotFoundError(
             f"Rasa is not installed at {executable}. Run `make setup` (or `make run`/`make test`)."
@@ -104,8 +110,17 @@ def _settings(settings: RasaSettings | None) -> RasaSettings:
 
 
 def rasa_environment() -> dict[str, str]:
-    """Environment for Rasa processes: quiet TensorFlow, no telemetry, project on the path."""
-    env = dict(os.environ)
+    """Environment for Rasa processes, built from an allow-list.
+
+    Only what Python, TensorFlow and Rasa need is taken from ``os.environ`` (``INHERITED``):
+    never the bot's secrets, its database URL or anything else a Rasa process has no use for.
+    Then quiet TensorFlow, no telemetry, the project's components on the path.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name in INHERITED or name.startswith(INHERITED_PREFIXES)
+    }
     env.update(
         {
             "RASA_TELEMETRY_ENABLED": "false",
