@@ -1,4 +1,5 @@
-"""Staff-facing texts of the queue: waiting times, cards, listings, statistics."""
+"""Staff-facing texts of the queue: waiting times, cards, listings, statistics, and their
+lengths as Telegram counts them (UTF-16 units) with emoji and styled letters."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.queue.formatting import (
+    LINE_LIMIT,
+    NAME_LIMIT,
+    PREVIEW_LIMIT,
+    QUESTION_LIMIT,
+    TOPICS_LIMIT,
     format_waiting,
     queue_listing,
-    split_lines,
     statistics_report,
     ticket_card,
+    ticket_history,
     user_label,
 )
 from bot.storage import (
@@ -22,6 +28,9 @@ from bot.storage import (
     TicketStatus,
     User,
 )
+from bot.telegram_text import ELLIPSIS
+from tests.telegram_standin.formatting import parse_html
+from tests.telegram_standin.models import utf16_len
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Jakarta")
@@ -102,6 +111,132 @@ def test_statistics_report() -> None:
     assert "42 menit" in report and "4,5 dari 5 (2 penilaian)" in report
 
 
-def test_split_lines_keeps_parts_under_the_limit() -> None:
-    parts = split_lines(["x" * 30] * 10, limit=100)
-    assert all(len(part) <= 100 for part in parts) and len(parts) == 4
+STYLED = "𝐓𝐞𝐤𝐬 𝐏𝐞𝐦𝐢𝐥𝐮 "  # mathematical bold letters: two UTF-16 units each
+EMOJI = "😡🗳️🙏"
+
+
+def long_text(pattern: str, units: int = 4000) -> str:
+    """As much of ``pattern`` repeated as an ASN can send: ``units`` UTF-16 units or fewer."""
+    text = ""
+    while utf16_len(text + pattern) <= units:
+        text += pattern
+    return text
+
+
+def said(text: str, direction: MessageDirection = MessageDirection.IN, **fields: object) -> Message:
+    values: dict[str, object] = {"direction": direction, "text": text, "kind": "text"}
+    values.update(fields)
+    return Message(**values)
+
+
+def visible(html_text: str) -> str:
+    """The text as Telegram parses it (the Bot API stand-in's parser), tags and entities gone."""
+    return parse_html(html_text)[0]
+
+
+def assert_sendable(html_text: str) -> None:
+    """Telegram would take it: valid HTML, at most 4,096 UTF-16 units once parsed."""
+    assert utf16_len(visible(html_text)) <= 4096, utf16_len(visible(html_text))
+
+
+def card_of(question: str, history: list[Message], **fields: object) -> str:
+    return ticket_card(
+        ticket(question=question, **fields),
+        who="ASN-7K2P",
+        topic="Media sosial",
+        history=history,
+        now=NOW,
+        zone=ZONE,
+    )
+
+
+def test_card_of_emoji_and_styled_letters_fits_one_message() -> None:
+    question = long_text(STYLED)
+    history = [said(question), said(long_text(EMOJI)), said(long_text("<&>" + STYLED))]
+    history += [said(long_text(EMOJI), MessageDirection.OUT, action="konsultan")] * 2
+    card = card_of(question, history)
+    assert_sendable(card)
+    shown = visible(card)
+    quoted = shown.split("Pertanyaan:\n", 1)[1].split("\n", 1)[0]
+    assert quoted.endswith(ELLIPSIS) and utf16_len(quoted) <= QUESTION_LIMIT
+    assert question.startswith(quoted[:-1])
+    assert shown.count("👤 ") == 3 and shown.count("🧑‍⚖️ ") == 2  # all five messages shown
+    assert "&lt;&amp;&gt;𝐓𝐞𝐤𝐬" in card
+
+
+def test_card_keeps_the_newest_messages_that_fit_and_points_to_the_rest() -> None:
+    history = [said(f"pesan {n} " + long_text(EMOJI, 2 * LINE_LIMIT)) for n in range(30)]
+    card = card_of(long_text(EMOJI), history)
+    assert_sendable(card)
+    assert "pesan 29 " in card and "pesan 0 " not in card
+    assert "… (pesan sebelumnya: /tiket 12)\n👤 pesan" in card
+    assert card.endswith("untuk menjawab.</i>")
+
+
+def test_names_are_shortened_but_the_pseudonym_stays() -> None:
+    user = User(
+        telegram_user_id=1,
+        chat_id=1,
+        first_name="𝓡𝓲𝓷𝓪" * 40,
+        username="rina",
+        pseudonym="ASN-7K2P",
+        share_name=True,
+    )
+    label = user_label(user)
+    assert label.endswith(f"{ELLIPSIS} @rina (ASN-7K2P)")
+    assert utf16_len(label.split(" @")[0]) <= NAME_LIMIT
+    owner = "👨‍💼" * 60
+    card = card_of("tolong", [], status=TicketStatus.DIAMBIL, consultant_name=owner)
+    status = next(line for line in card.splitlines() if line.startswith("Status:"))
+    assert ELLIPSIS in status and utf16_len(visible(status)) < NAME_LIMIT + 30
+
+
+def test_queue_listing_of_many_emoji_questions_fits_and_says_how_many_are_left_out() -> None:
+    entries = [
+        (
+            ticket(id=n, question=long_text(EMOJI), created_at=NOW - timedelta(minutes=100 - n)),
+            "ASN",
+        )
+        for n in range(1, 41)
+    ]
+    listing = queue_listing(entries, now=NOW)
+    assert_sendable(listing)
+    shown = [n for n in range(1, 41) if f"<b>{n}</b> ·" in listing]
+    assert shown == list(range(1, len(shown) + 1)) and 10 < len(shown) < 40  # oldest first
+    assert listing.endswith(
+        f"… dan {40 - len(shown)} tiket lain yang lebih baru (tidak muat dalam satu pesan)."
+    )
+    preview = listing.splitlines()[2].strip()
+    assert preview.endswith(ELLIPSIS) and utf16_len(preview) <= PREVIEW_LIMIT
+
+
+def test_ticket_history_of_emoji_messages_is_split_into_sendable_parts() -> None:
+    messages = [
+        said(long_text(EMOJI if n % 2 else STYLED), created_at=NOW + timedelta(minutes=n))
+        for n in range(40)
+    ]
+    parts = ticket_history(
+        ticket(rating=5, rating_comment=long_text("👍")), who="ASN-1", messages=messages, zone=ZONE
+    )
+    assert len(parts) > 1
+    for part in parts:
+        assert_sendable(part)
+    text = "\n".join(visible(part) for part in parts)
+    assert text.count("👤 ") == 40 and text.count(ELLIPSIS) == 41
+
+
+def test_statistics_with_many_topics_fits() -> None:
+    stats = TicketStatistics(
+        total=1,
+        by_status={TicketStatus.BARU: 1},
+        by_reason={},
+        by_topic={f"topik_{'𝐱' * 40}_{n}": 1 for n in range(100)},
+        median_minutes_to_first_reply=None,
+        average_rating=None,
+        rated_count=0,
+    )
+    report = statistics_report(stats)
+    assert_sendable(report)
+    topics = visible(report).splitlines()[3].removeprefix("Topik: ")
+    assert topics.startswith("topik_") and topics.endswith(ELLIPSIS)
+    assert utf16_len(topics) <= TOPICS_LIMIT

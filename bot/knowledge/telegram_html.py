@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 
-TELEGRAM_MAX_LENGTH = 4096
-"""Telegram rejects longer messages."""
+from bot.telegram_text import MESSAGE_LIMIT, visible_text
+from bot.telegram_text import telegram_length as telegram_length
+
+TELEGRAM_MAX_LENGTH = MESSAGE_LIMIT
+"""Telegram rejects longer messages (counted by ``telegram_length``)."""
 
 ALLOWED_TAGS: dict[str, frozenset[str]] = {
     "b": frozenset(),
@@ -28,7 +30,6 @@ _ATTRIBUTE = re.compile(r'\s+([A-Za-z-]+)(?:="([^"<>]*)")?')
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6}|lt|gt|amp|quot);")
 _SPECIAL = re.compile(r"[<>&]")
 _HREF = re.compile(r"^(?:https?|tg)://\S+$")
-_ANY_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?>")
 
 
 def html_errors(text: str) -> list[str]:
@@ -99,13 +100,4 @@ def to_plain_text(text: str) -> str:
         text,
         flags=re.DOTALL,
     )
-    return _strip_tags(text)
-
-
-def _strip_tags(text: str) -> str:
-    return html.unescape(_ANY_TAG.sub("", text))
-
-
-def telegram_length(text: str) -> int:
-    """Return the length Telegram counts: UTF-16 code units of the text after parsing."""
-    return len(_strip_tags(text).encode("utf-16-le")) // 2
+    return visible_text(text)

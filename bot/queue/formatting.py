@@ -1,14 +1,23 @@
-"""Staff-facing texts of the queue (Telegram HTML); every user-supplied string is escaped."""
+"""Staff-facing texts of the queue (Telegram HTML); every user-supplied string is shortened
+to its limit in Telegram's units (``bot.telegram_text``), then escaped, and every message fits
+Telegram's limit."""
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.storage import EscalationReason, Message, Ticket, TicketStatistics, TicketStatus, User
+from bot.telegram_text import (
+    MESSAGE_LIMIT,
+    leading_lines,
+    shorten,
+    split_html_lines,
+    telegram_length,
+    visible_text,
+)
 
 REASON_LABELS = {
     EscalationReason.KONSULTASI_KASUS: "kasus pribadi",
@@ -19,8 +28,17 @@ REASON_LABELS = {
 }
 STATUS_ICONS = {TicketStatus.BARU: "🆕", TicketStatus.DIAMBIL: "👤", TicketStatus.SELESAI: "✅"}
 LINE_LIMIT = 300
-TELEGRAM_LIMIT = 4000
-_TAG = re.compile(r"<[^>]+>")
+"""A history line's text, in UTF-16 units (as every limit here)."""
+QUESTION_LIMIT = 1500
+"""The question on a ticket's card."""
+PREVIEW_LIMIT = 120
+"""The question's preview in /antrian."""
+NAME_LIMIT = 64
+"""A person's name (an ASN who shares it, a consultant)."""
+TOPICS_LIMIT = 1000
+"""The /statistik line of tickets by topic."""
+LEFT_OUT = "… dan {} tiket lain yang lebih baru (tidak muat dalam satu pesan)."
+"""The last line of an /antrian too long for one message."""
 
 
 def format_waiting(delta: timedelta) -> str:
@@ -39,11 +57,7 @@ def format_waiting(delta: timedelta) -> str:
 
 def plain_text(text: str | None) -> str:
     """Stored text without HTML tags or entities (the bot's own messages are stored as HTML)."""
-    return html.unescape(_TAG.sub("", text or "")).strip()
-
-
-def shorten(text: str, limit: int = LINE_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return visible_text(text or "").strip()
 
 
 def user_label(user: User | None) -> str:
@@ -52,7 +66,7 @@ def user_label(user: User | None) -> str:
         return "(pengguna terhapus)"
     if user.share_name and user.first_name:
         handle = f" @{user.username}" if user.username else ""
-        return f"{user.first_name}{handle} ({user.pseudonym})"
+        return f"{shorten(user.first_name, NAME_LIMIT)}{handle} ({user.pseudonym})"
     return user.pseudonym
 
 
@@ -61,7 +75,8 @@ def status_line(ticket: Ticket) -> str:
     if ticket.status == TicketStatus.BARU:
         return f"{icon} <b>baru</b> — belum diambil"
     if ticket.status == TicketStatus.DIAMBIL:
-        return f"{icon} <b>diambil</b> oleh {html.escape(ticket.consultant_name or '?')}"
+        owner = shorten(ticket.consultant_name or "?", NAME_LIMIT)
+        return f"{icon} <b>diambil</b> oleh {html.escape(owner)}"
     closer = f" ({ticket.closed_by.value})" if ticket.closed_by else ""
     return f"{icon} <b>selesai</b>{closer}"
 
@@ -76,7 +91,8 @@ def message_line(message: Message) -> str:
     from_bot = message.direction == "out" and message.action != "konsultan"
     who = "🤖" if from_bot else ("👤" if message.direction == "in" else "🧑‍⚖️")
     # Only the bot's own messages are stored as HTML; people's texts are stored as written.
-    body = shorten(plain_text(message.text) if from_bot else (message.text or "").strip())
+    body = plain_text(message.text) if from_bot else (message.text or "").strip()
+    body = shorten(body, LINE_LIMIT)
     if message.kind != "text":
         body = f"[{message.kind}] {body}".strip()
     return f"{who} {html.escape(body or '(kosong)')}"
@@ -91,8 +107,10 @@ def ticket_card(
     now: datetime,
     zone: ZoneInfo,
 ) -> str:
-    """The ticket's card in the staff group."""
-    lines = [
+    """The ticket's card in the staff group, within one message: the newest of ``history``
+    that fit, after a line pointing to /tiket when older ones are left out."""
+    question = shorten(ticket.question or "(tanpa teks)", QUESTION_LIMIT)
+    card = [
         f"{STATUS_ICONS[ticket.status]} <b>Tiket {ticket.id}</b> · "
         f"{html.escape(REASON_LABELS.get(ticket.reason, str(ticket.reason)))} · "
         f"topik: {html.escape(topic)}",
@@ -102,28 +120,45 @@ def ticket_card(
         f"{format_waiting(now - ticket.created_at)}",
         "",
         "<b>Pertanyaan:</b>",
-        f"<blockquote>{html.escape(shorten(ticket.question or '(tanpa teks)', 1500))}</blockquote>",
+        f"<blockquote>{html.escape(question)}</blockquote>",
     ]
+    reply_hint = "<i>Balas kartu ini (atau pesan yang diteruskan) untuk menjawab.</i>"
+    foot = ["", reply_hint] if ticket.status != TicketStatus.SELESAI else []
     if history:
-        lines.append("<b>Percakapan terakhir:</b>")
-        lines += [message_line(message) for message in history]
-    if ticket.status != TicketStatus.SELESAI:
-        lines += ["", "<i>Balas kartu ini (atau pesan yang diteruskan) untuk menjawab.</i>"]
-    return "\n".join(lines)
+        title = "<b>Percakapan terakhir:</b>"
+        room = MESSAGE_LIMIT - telegram_length("\n".join([*card, title, *foot])) - 1
+        card += [title, *newest_lines([message_line(m) for m in history], room, ticket.id)]
+    return "\n".join([*card, *foot])
+
+
+def newest_lines(lines: Sequence[str], room: int, ticket_id: int) -> list[str]:
+    """The newest ``lines`` that fit in ``room`` units, after "…" when older ones are left out."""
+    newest_first = list(reversed(lines))
+    shown = leading_lines(newest_first, room)
+    if len(shown) < len(lines):
+        earlier = f"… (pesan sebelumnya: /tiket {ticket_id})"
+        shown = [*leading_lines(newest_first, room - telegram_length(earlier) - 1), earlier]
+    return shown[::-1]
 
 
 def queue_listing(entries: Sequence[tuple[Ticket, str]], *, now: datetime) -> str:
-    """/antrian: open tickets, oldest first, with waiting time."""
+    """/antrian: open tickets, oldest first, with waiting time; as many as one message holds,
+    then how many newer ones it leaves out."""
     if not entries:
         return "📭 Antrian kosong: tidak ada tiket terbuka."
-    lines = [f"📋 <b>Antrian</b> — {len(entries)} tiket terbuka (terlama dulu)"]
-    for ticket, who in entries:
-        lines.append(
-            f"{STATUS_ICONS[ticket.status]} <b>{ticket.id}</b> · {html.escape(who)} · menunggu "
-            f"{format_waiting(now - ticket.created_at)} · {status_line(ticket)}\n"
-            f"    {html.escape(shorten(ticket.question or '(tanpa teks)', 120))}"
-        )
-    return "\n".join(lines)
+    title = f"📋 <b>Antrian</b> — {len(entries)} tiket terbuka (terlama dulu)"
+    items = [
+        f"{STATUS_ICONS[ticket.status]} <b>{ticket.id}</b> · {html.escape(who)} · menunggu "
+        f"{format_waiting(now - ticket.created_at)} · {status_line(ticket)}\n"
+        f"    {html.escape(shorten(ticket.question or '(tanpa teks)', PREVIEW_LIMIT))}"
+        for ticket, who in entries
+    ]
+    listing = "\n".join([title, *items])
+    if telegram_length(listing) <= MESSAGE_LIMIT:
+        return listing
+    room = MESSAGE_LIMIT - telegram_length(title) - telegram_length(LEFT_OUT.format(len(items))) - 2
+    shown = leading_lines(items, room)
+    return "\n".join([title, *shown, LEFT_OUT.format(len(items) - len(shown))])
 
 
 def ticket_history(
@@ -136,31 +171,15 @@ def ticket_history(
         + (f" · dinilai {ticket.rating}/5" if ticket.rating else ""),
     ]
     if ticket.rating_comment:
-        head.append(f"Komentar: {html.escape(shorten(ticket.rating_comment))}")
+        head.append(f"Komentar: {html.escape(shorten(ticket.rating_comment, LINE_LIMIT))}")
     body = [f"{local_stamp(m.created_at, zone)} {message_line(m)}" for m in messages]
-    return split_lines([*head, "", *(body or ["(belum ada pesan)"])])
-
-
-def split_lines(lines: Sequence[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Join lines into messages of at most ``limit`` characters (lines are never split)."""
-    parts: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > limit:
-            parts.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        parts.append(current)
-    return parts
+    return split_html_lines([*head, "", *(body or ["(belum ada pesan)"])])
 
 
 def statistics_report(stats: TicketStatistics) -> str:
     """/statistik: tickets by status and topic, median time to first reply, average rating."""
     status = " · ".join(f"{s.value} {n}" for s, n in stats.by_status.items())
-    topics = ", ".join(
-        f"{html.escape(t or '(tanpa topik)')} {n}" for t, n in stats.by_topic.items()
-    )
+    topics = ", ".join(f"{t or '(tanpa topik)'} {n}" for t, n in stats.by_topic.items())
     median = (
         format_waiting(timedelta(minutes=stats.median_minutes_to_first_reply))
         if stats.median_minutes_to_first_reply is not None
@@ -176,7 +195,7 @@ def statistics_report(stats: TicketStatistics) -> str:
             "📊 <b>Statistik tiket</b>",
             f"Total: {stats.total}",
             f"Status: {status}",
-            f"Topik: {topics or '-'}",
+            f"Topik: {html.escape(shorten(topics, TOPICS_LIMIT)) or '-'}",
             f"Median waktu sampai balasan pertama: {median}",
             f"Rata-rata penilaian: {rating}",
         ]

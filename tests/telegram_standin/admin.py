@@ -8,7 +8,7 @@ import time
 
 from .delivery import Webhook
 from .messages import Handler
-from .models import CallbackAnswer, JSONDict, Topic, bad_request
+from .models import CallbackAnswer, JSONDict, Topic, bad_request, utf16_len
 from .params import bool_param, chat_id_param, int_param, json_param
 from .state import StandInState
 
@@ -115,7 +115,7 @@ async def answer_callback_query(st: StandInState, params: JSONDict) -> bool:
     if query is None or query.answered or too_old:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = params.get("text")
-    if text is not None and len(str(text)) > 200:
+    if text is not None and utf16_len(str(text)) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     query.answered = True
     answer = CallbackAnswer(
@@ -178,7 +178,7 @@ async def create_forum_topic(st: StandInState, params: JSONDict) -> JSONDict:
     if not chat.is_forum:
         raise bad_request("the chat is not a forum")
     name = str(params.get("name") or "")
-    if not 1 <= len(name) <= 128:
+    if not 1 <= utf16_len(name) <= 128:
         raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
     icon_color = int_param(params, "icon_color") or 7322096
     if icon_color not in _TOPIC_COLORS:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .formatting import render_text
-from .models import JSONDict, bad_request
+from .models import JSONDict, bad_request, utf16_len
 from .params import Upload, bool_param, int_param, json_param
 from .state import StandInState, StoredFile
 
 MAX_TEXT, MAX_CAPTION = 4096, 1024
+"""Limits on the text after entity parsing, in UTF-16 code units as Telegram counts (an emoji
+or a styled letter such as 𝐀 is two)."""
 
 
 def reply_markup(params: JSONDict) -> JSONDict | None:
@@ -58,7 +60,7 @@ def text_content(params: JSONDict) -> JSONDict:
     plain, entities = render_text(text, params.get("parse_mode"), json_param(params, "entities"))
     if not plain.strip():
         raise bad_request("message text is empty")
-    if len(plain) > MAX_TEXT:
+    if utf16_len(plain) > MAX_TEXT:
         raise bad_request("message is too long")
     return {"text": plain, "entities": entities} if entities else {"text": plain}
 
@@ -69,7 +71,7 @@ def caption_content(params: JSONDict) -> JSONDict:
         return {}
     entities = json_param(params, "caption_entities")
     plain, entities = render_text(str(text), params.get("parse_mode"), entities)
-    if len(plain) > MAX_CAPTION:
+    if utf16_len(plain) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     return {"caption": plain, "caption_entities": entities} if entities else {"caption": plain}
 
