@@ -7,9 +7,10 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from types import TracebackType
 
-from bot import commands_nlu
-from bot.settings import load_settings
+from bot import commands_nlu, log_redaction
+from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -44,26 +45,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(verbose: bool = False) -> None:
-    """Log to stderr at the configured level (LOG_LEVEL; DEBUG with -v), never the token."""
-    level = "DEBUG" if verbose else _configured_level()
+    """Log to stderr at the configured level (LOG_LEVEL; DEBUG with -v), never a secret.
+
+    Every record, warning and uncaught traceback passes ``bot.log_redaction``, which masks the
+    configured secrets; the library loggers that write URLs or users' texts are kept quiet.
+    """
+    settings = _settings()
+    level = "DEBUG" if verbose else (settings.log_level.upper() if settings else "INFO")
     logging.basicConfig(
         level=getattr(logging, level, logging.INFO),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings is not None:
+        log_redaction.register_settings_secrets(settings)
+    log_redaction.protect_handlers()
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
     # Bot API URLs contain the token: never log httpx requests. PTB logs the Bot API URL and
-    # request parameters (users' texts) at DEBUG.
-    for name in ("httpx", "httpcore"):
+    # request parameters (users' texts) at DEBUG; aiosqlite every statement with its
+    # parameters (users' texts again), twice.
+    for name in ("httpx", "httpcore", "aiosqlite"):
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("telegram.Bot", "telegram.ext.ExtBot"):
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def _configured_level() -> str:
+def _settings() -> Settings | None:
     try:
-        return load_settings().log_level.upper()
+        return load_settings()
     except (ValueError, OSError):  # the command itself reports a broken configuration
-        return "INFO"
+        return None
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, traceback: TracebackType | None
+) -> None:
+    """An error that ends the program goes through the log (and its redaction) too."""
+    logger.critical("Uncaught error", exc_info=(kind, error, traceback))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

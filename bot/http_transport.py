@@ -7,6 +7,9 @@ bot makes two per question. This transport keeps httpx's API, timeouts and excep
 hands the wire to aiohttp. Kept through the issue-20 rework: without it the durable path
 stayed just under its floor of 90 questions a second (bench/README.md).
 
+Its errors name the server's host and port, never the URL: Bot API paths carry the bot token
+and Rasa's query its token, and error texts end up in the log.
+
 Bodies are read whole (the bot's requests and responses are small JSON documents and files
 PTB reads into memory anyway). Proxies are not supported: a proxied client uses httpx's own
 transport.
@@ -14,6 +17,7 @@ transport.
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,22 +104,37 @@ def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=None, connect=acquire, sock_connect=connect, sock_read=read)
 
 
+_Family = type[BaseException] | tuple[type[BaseException], ...]
+_HTTPX_ERRORS: tuple[tuple[_Family, type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (TimeoutError, httpx.ReadTimeout),  # sock_read and the rest
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    ((aiohttp.ServerDisconnectedError, aiohttp.ClientResponseError), httpx.RemoteProtocolError),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    ((aiohttp.ClientPayloadError, aiohttp.ClientOSError), httpx.ReadError),
+    (aiohttp.ClientError, httpx.TransportError),
+)
+"""aiohttp's errors → what httpx's own transport raises in their place, first match."""
+
+
 @contextmanager
 def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
     """Raise what httpx's own transport would, so callers catch one family of errors."""
     try:
         yield
-    except aiohttp.ConnectionTimeoutError as error:
-        raise httpx.ConnectTimeout(str(error) or "connect timeout", request=request) from error
-    except (TimeoutError, aiohttp.ServerTimeoutError) as error:  # sock_read and the rest
-        raise httpx.ReadTimeout(str(error) or "read timeout", request=request) from error
-    except aiohttp.ClientConnectorError as error:
-        raise httpx.ConnectError(str(error), request=request) from error
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientResponseError) as error:
-        raise httpx.RemoteProtocolError(str(error), request=request) from error
-    except aiohttp.InvalidURL as error:
-        raise httpx.UnsupportedProtocol(str(error), request=request) from error
-    except (aiohttp.ClientPayloadError, aiohttp.ClientOSError) as error:
-        raise httpx.ReadError(str(error), request=request) from error
-    except aiohttp.ClientError as error:
-        raise httpx.TransportError(str(error), request=request) from error
+    except (aiohttp.ClientError, TimeoutError) as error:
+        # Not chained: aiohttp's texts quote the URL, whose path (Bot API) or query (Rasa)
+        # carries a token, and a traceback prints every error of its chain.
+        raise _httpx_error(error, request) from None
+
+
+def _httpx_error(error: BaseException, request: httpx.Request) -> httpx.TransportError:
+    """The httpx error in place of ``error``, its text without the URL: aiohttp's kind of
+    error, the server's host and port, and the system's reason (``Connection refused``)."""
+    url = request.url
+    port = url.port or (443 if url.scheme == "https" else 80)
+    text = f"{type(error).__name__} ({url.host}:{port})"
+    if isinstance(error, OSError) and error.errno:
+        text += f": {os.strerror(error.errno)}"
+    kind = next(kind for family, kind in _HTTPX_ERRORS if isinstance(error, family))
+    return kind(text, request=request)

@@ -6,7 +6,8 @@ import asyncio
 import gzip
 import json
 import ssl
-from collections.abc import AsyncIterator
+import traceback
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from bot.http_transport import AiohttpTransport, verifying_tls_context
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import free_port
 from bot.nlu.result import NluUnavailable
+from tests.e2e.tcp_gate import SilentPort
 
 
 async def _echo(request: web.Request) -> web.Response:
@@ -156,3 +158,68 @@ async def test_python_telegram_bot_maps_its_errors_as_with_httpx_own_transport(
             await request.do_request(f"{server}/hang-up", "POST", data)
     finally:
         await request.shutdown()
+
+
+BOT_TOKEN, RASA_TOKEN = "123:rahasia-bot", "rahasia-rasa"  # names only: tracebacks quote lines
+
+
+def _printed(error: BaseException) -> str:
+    """The error as a log's traceback shows it: every error of its chain."""
+    return "".join(traceback.format_exception(error))
+
+
+@pytest.fixture
+def silent_port() -> Iterator[SilentPort]:
+    port = SilentPort()
+    try:
+        yield port
+    finally:
+        port.close()
+
+
+async def test_transport_errors_name_the_server_never_the_url(silent_port: SilentPort) -> None:
+    """Bot API paths carry the token and Rasa's query its token: neither is in an error."""
+    refused = f"127.0.0.1:{free_port()}"
+    silent_port.fill()
+    silent = f"{silent_port.host}:{silent_port.port}"
+    async with httpx.AsyncClient(
+        transport=AiohttpTransport(), timeout=httpx.Timeout(2.0, connect=0.3)
+    ) as client:
+        for server, expected in ((refused, httpx.ConnectError), (silent, httpx.ConnectTimeout)):
+            with pytest.raises(expected) as caught:
+                await client.post(
+                    f"http://{server}/bot{BOT_TOKEN}/getMe", params={"token": RASA_TOKEN}
+                )
+            printed = _printed(caught.value)
+            assert server in str(caught.value)
+            assert "rahasia" not in printed and f"{server}/" not in printed
+
+
+async def test_python_telegram_bot_errors_carry_no_token(silent_port: SilentPort) -> None:
+    silent_port.fill()
+    request = HTTPXRequest(httpx_kwargs={"transport": AiohttpTransport()}, connect_timeout=0.3)
+    await request.initialize()
+    try:
+        for base, expected in (
+            (f"http://127.0.0.1:{free_port()}", NetworkError),
+            (silent_port.url, TimedOut),
+        ):
+            with pytest.raises(expected) as caught:
+                await request.do_request(f"{base}/bot{BOT_TOKEN}/getMe", "POST")
+            assert "rahasia" not in _printed(caught.value)
+    finally:
+        await request.shutdown()
+
+
+async def test_a_rasa_that_takes_connections_and_never_answers_leaves_no_token_in_errors(
+    silent_port: SilentPort,
+) -> None:
+    """The first parse waits for an answer in vain; then connecting times out."""
+    async with NluClient(
+        silent_port.url, auth_token=RASA_TOKEN, timeout_seconds=0.5, connect_timeout_seconds=0.5
+    ) as client:
+        for expected in ("ReadTimeout", "ConnectTimeout"):
+            with pytest.raises(NluUnavailable, match=expected) as caught:
+                await client.parse("halo")
+            printed = _printed(caught.value)
+            assert RASA_TOKEN not in printed and f"{silent_port.url}/" not in printed

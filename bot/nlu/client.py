@@ -10,6 +10,7 @@ import httpx
 
 from bot import retrying
 from bot.http_transport import AiohttpTransport
+from bot.log_redaction import register_secret
 from bot.nlu.breaker import RasaBreaker
 from bot.nlu.replicas import Replica, Replicas
 from bot.nlu.result import NluResult, NluUnavailable
@@ -57,6 +58,7 @@ class NluClient:
         breaker: RasaBreaker | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        register_secret(auth_token)  # it travels in every URL's query (a local Rasa's too)
         self._params = {"token": auth_token} if auth_token else {}
         self.replicas = Replicas(
             url,
