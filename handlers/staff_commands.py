@@ -18,15 +18,15 @@ from bot.storage import (
     ticket_messages,
     ticket_statistics,
 )
+from handlers.input_bounds import command_id
 from handlers.staff_actions import claim, close_as_consultant
 
 STAFF_COMMANDS = ("antrian", "tiket", "ambil", "jawab", "tutup", "statistik")
 
 
 def ticket_number(context: AppContext) -> int | None:
-    """The ticket number argument of a command, or None when missing or not a number."""
-    args = context.args or []
-    return int(args[0]) if len(args) == 1 and args[0].isdigit() else None
+    """The ticket number argument of a command, or None when missing or not a valid id."""
+    return command_id(context.args)
 
 
 async def show_queue(update: Update, context: AppContext) -> None:

@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.staff_outbox import StaffOutbox
 from bot.storage import Ticket, get_user
 from handlers import staff_commands as commands
+from handlers.input_bounds import refuse_button, ticket_button
 from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant, release
 from handlers.staff_card import post_notices, ticket_card_keyboard
@@ -76,13 +77,17 @@ async def send_after_hours_notice(context: AppContext, ticket: Ticket) -> None:
 async def press_ticket_button(update: Update, context: AppContext) -> None:
     """Claim, release or close a ticket from its card; only consultants may press."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, action, number = query.data.split(":")
+    assert query is not None
     if query.from_user.id not in context.services.settings.staff.consultant_ids:
         text = context.services.knowledge.message("staff_only_alert")
         await query.answer(text, show_alert=True)
         return
-    outcome: Outcome = await BUTTON_ACTIONS[action](context, int(number), query.from_user)
+    button = ticket_button(query.data)
+    if button is None:
+        await refuse_button(query, context)
+        return
+    act = BUTTON_ACTIONS[button.action]
+    outcome: Outcome = await act(context, button.ticket_id, query.from_user)
     await query.answer(outcome.text, show_alert=outcome.alert)
 
 
@@ -106,11 +111,12 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("jawab", answer_command, filters=staff),
         CommandHandler("tutup", commands.close_command, filters=staff),
         CommandHandler("statistik", commands.show_statistics, filters=staff),
-        CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:(ambil|lepas|tutup):\d+$"),
+        # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.
+        CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:"),
         # The ASN: /selesai and the rating buttons (a comment after a rating reaches
         # take_rating_comment through the free-text handler in handlers/questions.py).
         CommandHandler("selesai", close_own_ticket, filters=PRIVATE),
-        CallbackQueryHandler(rate, pattern=r"^nilai:\d+:[1-5]$"),
+        CallbackQueryHandler(rate, pattern=r"^nilai:"),
     ]
     refused_where: filters.BaseFilter = PRIVATE
     if settings.staff.chat_id is not None:

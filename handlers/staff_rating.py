@@ -24,6 +24,7 @@ from bot.storage import (
     store_rating_comment,
 )
 from bot.storage.models import Ticket
+from handlers.input_bounds import rating_button, refuse_button
 from handlers.replies import send_to_user
 from handlers.staff_actions import finish_ticket
 
@@ -52,13 +53,14 @@ async def close_own_ticket(update: Update, context: AppContext) -> None:
 async def rate(update: Update, context: AppContext) -> None:
     """Store the 1–5 rating the ASN pressed and invite an optional comment."""
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    _, ticket_part, rating_part = query.data.split(":")
-    ticket_id, rating, user_id = int(ticket_part), int(rating_part), query.from_user.id
+    assert query is not None and update.effective_chat is not None
+    button = rating_button(query.data)
+    if button is None:
+        await refuse_button(query, context)
+        return
+    ticket_id, rating, user_id = button.ticket_id, button.rating, query.from_user.id
     async with context.services.sessions() as session:
-        rated = 1 <= rating <= 5 and await rate_ticket(
-            session, ticket_id=ticket_id, user_id=user_id, rating=rating
-        )
+        rated = await rate_ticket(session, ticket_id=ticket_id, user_id=user_id, rating=rating)
         if rated:
             await record_audit_event(
                 session, actor_id=user_id, action="nilai", ticket_id=ticket_id, detail=str(rating)

@@ -28,6 +28,7 @@ from bot.storage import (
 from bot.storage.outbox import NoticeKind
 from bot.storage.queue_extra import find_ticket_by_staff_thread
 from bot.storage.transaction import in_transaction
+from handlers.input_bounds import parse_id
 from handlers.staff_actions import owner_problem
 from handlers.staff_card import queue_staff_notice
 from handlers.updates import kind_of
@@ -173,10 +174,11 @@ async def answer_command(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None and message.from_user is not None
     parts = (message.text or "").split(maxsplit=2)
-    if len(parts) < 3 or not parts[1].isdigit():
+    ticket_id = parse_id(parts[1]) if len(parts) == 3 else None
+    if ticket_id is None:
         await message.reply_text("Format: /jawab &lt;nomor tiket&gt; &lt;teks jawaban&gt;")
         return
-    ticket_id, text = int(parts[1]), parts[2].strip()
+    text = parts[2].strip()
     async with context.services.sessions() as session:
         ticket = await get_ticket(session, ticket_id=ticket_id)
     problem = owner_problem(ticket, ticket_id, message.from_user.id)

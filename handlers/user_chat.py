@@ -7,7 +7,6 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.intents import ANSWER_INTENTS, TOPIC_INTENTS
 from bot.services import AppContext
 from bot.storage import (
     EscalationReason,
@@ -17,6 +16,7 @@ from bot.storage import (
     record_feedback,
 )
 from handlers.escalation import escalate
+from handlers.input_bounds import consultant_button, feedback_button, refuse_button, topic_button
 from handlers.replies import (
     consultant_keyboard,
     send_answer,
@@ -74,10 +74,10 @@ async def show_menu(update: Update, context: AppContext) -> None:
 async def show_topic(update: Update, context: AppContext) -> None:
     """Answer the topic whose menu or clarify button was pressed."""
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    intent = query.data.removeprefix("topik:")
-    if intent not in TOPIC_INTENTS:
-        await query.answer(context.services.knowledge.message("stale_button"))
+    assert query is not None and update.effective_chat is not None
+    intent = topic_button(query.data)
+    if intent is None:
+        await refuse_button(query, context)
         return
     await query.answer()
     await send_answer(context, update.effective_chat.id, query.from_user.id, intent)
@@ -86,14 +86,17 @@ async def show_topic(update: Update, context: AppContext) -> None:
 async def record_answer_feedback(update: Update, context: AppContext) -> None:
     """Record a Membantu / Kurang membantu press; offer a consultant when unhelpful."""
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_chat is not None
-    _, verdict, intent = query.data.split(":", 2)
-    helpful = verdict == "ya"
+    assert query is not None and update.effective_chat is not None
+    button = feedback_button(query.data)
+    if button is None:
+        await refuse_button(query, context)
+        return
+    helpful = button.helpful
     async with context.services.sessions() as session:
         await record_feedback(
             session,
             user_id=query.from_user.id,
-            intent=intent if intent in ANSWER_INTENTS else None,
+            intent=button.intent,
             helpful=helpful,
             answer_message_id=query.message.message_id if query.message else None,
         )
@@ -116,10 +119,14 @@ async def request_consultant(update: Update, context: AppContext) -> None:
     assert user is not None and chat is not None
     query = update.callback_query
     if query is not None:
+        where = consultant_button(query.data)
+        if where is None:
+            await refuse_button(query, context)
+            return
         await query.answer()
         reason = (
             EscalationReason.CLARIFY_DITOLAK
-            if query.data == "konsultan:klarifikasi"
+            if where == "klarifikasi"
             else EscalationReason.TOMBOL_KONSULTAN
         )
     else:
@@ -133,7 +140,8 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler("start", start, filters=PRIVATE),
         CommandHandler(["bantuan", "help", "menu"], show_menu, filters=PRIVATE),
         CommandHandler("konsultan", request_consultant, filters=PRIVATE),
+        # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.
         CallbackQueryHandler(show_topic, pattern=r"^topik:"),
-        CallbackQueryHandler(record_answer_feedback, pattern=r"^umpan:(ya|tidak):"),
+        CallbackQueryHandler(record_answer_feedback, pattern=r"^umpan:"),
         CallbackQueryHandler(request_consultant, pattern=r"^konsultan:"),
     ]

@@ -53,6 +53,10 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "share_name_on": frozenset(),
     "share_name_off": frozenset(),
     "ticket_claimed": frozenset({"ticket_number"}),
+    "rate_limited_button": frozenset(),
+    "edited_command_ignored": frozenset(),
+    "edit_forwarded": frozenset({"ticket_number"}),
+    "staff_user_correction": frozenset({"ticket_number", "text"}),
 }
 """System messages the handlers use, with the placeholders each must contain."""
 

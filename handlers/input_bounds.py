@@ -1,0 +1,111 @@
+"""Ids and button data from outside, checked before use: the one place that reads them.
+
+Telegram delivers whatever a client puts in a command or a button's data, so both are parsed
+here with their bounds: an id is ASCII digits within the database's integer range (``tickets.id``
+is an ``Integer``), and each button namespace has one exact shape. What does not fit is answered
+politely (``refuse_button``) and never reaches the database — a forged ``nilai:<huge id>:5``
+once overflowed the database on every press and put an error note in the staff group each time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from telegram import CallbackQuery
+from telegram.error import TelegramError
+
+from bot.intents import ANSWER_INTENTS, TOPIC_INTENTS
+from bot.services import AppContext
+
+logger = logging.getLogger(__name__)
+
+MAX_ID = 2**31 - 1
+"""The largest id the database holds (a 32-bit signed ``Integer`` on PostgreSQL)."""
+_ID = re.compile(r"[0-9]{1,10}")
+_TICKET_BUTTON = re.compile(r"tiket:(ambil|lepas|tutup):([0-9]+)")
+_RATING_BUTTON = re.compile(r"nilai:([0-9]+):([1-5])")
+_FEEDBACK_BUTTON = re.compile(r"umpan:(ya|tidak):([a-z_]{1,64})")
+_CONSULTANT_BUTTON = re.compile(r"konsultan:(tombol|klarifikasi)")
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id written in ASCII digits (``12``; not ``²`` or ``١٢``), 1 to ``MAX_ID``."""
+    if text is None or not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def command_id(args: list[str] | None) -> int | None:
+    """The one argument of a command (``/tiket 12``) as an id; None when missing or invalid."""
+    return parse_id(args[0]) if args is not None and len(args) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketButton:
+    """[Ambil] [Lepas] [Tutup] under a ticket's card: ``tiket:<action>:<id>``."""
+
+    action: str
+    ticket_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RatingButton:
+    """One of the 1–5 rating buttons after a ticket closes: ``nilai:<id>:<rating>``."""
+
+    ticket_id: int
+    rating: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackButton:
+    """[Membantu] / [Kurang membantu] under an answer: ``umpan:<ya|tidak>:<intent>``."""
+
+    helpful: bool
+    intent: str
+
+
+def ticket_button(data: str | None) -> TicketButton | None:
+    found = _TICKET_BUTTON.fullmatch(data or "")
+    ticket_id = parse_id(found[2]) if found else None
+    return TicketButton(found[1], ticket_id) if found and ticket_id else None
+
+
+def rating_button(data: str | None) -> RatingButton | None:
+    found = _RATING_BUTTON.fullmatch(data or "")
+    ticket_id = parse_id(found[1]) if found else None
+    return RatingButton(ticket_id, int(found[2])) if found and ticket_id else None
+
+
+def topic_button(data: str | None) -> str | None:
+    """The topic of a menu or clarify button (``topik:<intent>``), if it is one."""
+    intent = (data or "").removeprefix("topik:")
+    return intent if data and data.startswith("topik:") and intent in TOPIC_INTENTS else None
+
+
+def feedback_button(data: str | None) -> FeedbackButton | None:
+    found = _FEEDBACK_BUTTON.fullmatch(data or "")
+    if found is None or found[2] not in ANSWER_INTENTS:
+        return None
+    return FeedbackButton(found[1] == "ya", found[2])
+
+
+def consultant_button(data: str | None) -> str | None:
+    """``tombol`` or ``klarifikasi`` from ``konsultan:<where>``, if it is one."""
+    found = _CONSULTANT_BUTTON.fullmatch(data or "")
+    return found[1] if found else None
+
+
+async def refuse_button(
+    query: CallbackQuery, context: AppContext, key: str = "stale_button"
+) -> None:
+    """Answer a press whose data is stale, forged or malformed, without acting on it."""
+    # Only the prefix: the rest of a forged button's data is whatever its sender chose.
+    prefix = (query.data or "").split(":", 1)[0][:16]
+    logger.info("Button press refused as stale or malformed (prefix %r)", prefix)
+    try:
+        await query.answer(context.services.knowledge.message(key))
+    except TelegramError as error:  # a query too old to answer: nothing more to say
+        logger.info("Stale button press not answered: %s", error)
