@@ -27,6 +27,7 @@ from bot.services import AppContext, Services
 from bot.settings import Settings
 from bot.staff_outbox import StaffOutbox
 from bot.storage import Ticket, get_user
+from bot.telegram_text import CALLBACK_ANSWER_LIMIT, shorten
 from handlers import staff_commands as commands
 from handlers.input_bounds import refuse_button, ticket_button
 from handlers.replies import send_to_user
@@ -88,7 +89,8 @@ async def press_ticket_button(update: Update, context: AppContext) -> None:
         return
     act = BUTTON_ACTIONS[button.action]
     outcome: Outcome = await act(context, button.ticket_id, query.from_user)
-    await query.answer(outcome.text, show_alert=outcome.alert)
+    # A consultant's name in the text can be long: Telegram takes 200 UTF-16 units.
+    await query.answer(shorten(outcome.text, CALLBACK_ANSWER_LIMIT), show_alert=outcome.alert)
 
 
 def staff_filter(settings: Settings) -> filters.BaseFilter:

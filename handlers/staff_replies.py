@@ -28,6 +28,7 @@ from bot.storage import (
 from bot.storage.outbox import NoticeKind
 from bot.storage.queue_extra import find_ticket_by_staff_thread
 from bot.storage.transaction import in_transaction
+from bot.telegram_text import MESSAGE_LIMIT, telegram_length
 from handlers.input_bounds import parse_id
 from handlers.staff_actions import owner_problem
 from handlers.staff_card import queue_staff_notice
@@ -184,6 +185,13 @@ async def answer_command(update: Update, context: AppContext) -> None:
     problem = owner_problem(ticket, ticket_id, message.from_user.id)
     if problem is not None or ticket is None:
         await message.reply_text(html.escape(problem or f"Tiket {ticket_id} tidak ditemukan."))
+        return
+    over = telegram_length(context.services.knowledge.message("consultant_reply", text=text))
+    if over > MESSAGE_LIMIT:  # with its LKBH header the answer no longer fits one message
+        await message.reply_text(
+            f"⚠️ Jawaban terlalu panjang untuk satu pesan Telegram ({over - MESSAGE_LIMIT} "
+            "karakter lebih); tidak terkirim. Kirim dalam dua bagian."
+        )
         return
     delivered = await deliver_answer(context, ticket, message.from_user.id, text=text)
     await message.reply_text(

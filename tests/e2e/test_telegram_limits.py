@@ -109,6 +109,40 @@ async def test_a_message_of_emoji_and_styled_letters_reaches_the_consultants_sho
     assert too_long(standin) == []
 
 
+@pytest.mark.e2e
+@pytest.mark.rasa
+async def test_long_names_and_the_longest_jawab_stay_within_telegrams_limits(
+    standin: BotApiStandIn, bot: BotProcess, db: async_sessionmaker[AsyncSession]
+) -> None:
+    styled = FakeUser(7001, first_name="𝐀𝐧𝐝𝐢" * 16, last_name="𝐋𝐊𝐁𝐇" * 16)
+    budi = FakeUser(7002, first_name="Budi")
+    await standin.send_text(ASN, "sy dipanggil bawaslu besok, tolong dampingi sy")
+    await standin.wait_for_sent(chat_id=ASN.id, timeout=30)
+    await standin.send_text(ASN, "/konsultan")
+    [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID, timeout=30)
+    number = card.callback_data[0].rsplit(":", 1)[1]
+    await standin.press_button(styled, card, f"tiket:ambil:{number}")
+    await standin.wait_for_call("answerCallbackQuery")
+    # The loser's alert names the owner, whose long styled name must not break it.
+    await standin.press_button(budi, card, f"tiket:ambil:{number}")
+    [_, lost] = await standin.wait_for_call("answerCallbackQuery", count=2)
+    assert lost.status == 200, lost.description
+    assert "sudah diambil oleh 𝐀𝐧𝐝𝐢" in lost.params["text"] and lost.params["text"].endswith("…")
+
+    # A /jawab as long as Telegram lets a consultant write no longer fits under the LKBH
+    # header: the consultant is told, and the ASN gets nothing cut short.
+    mark = len(standin.sent)
+    command = f"/jawab {number} "
+    await standin.send_text(styled, command + "x" * (4096 - len(command)))
+    [refusal] = await standin.wait_for_sent(chat_id=styled.id, since=mark)
+    assert "terlalu panjang" in text_of(refusal) and "tidak terkirim" in text_of(refusal)
+    assert all("x" * 100 not in text_of(r) for r in standin.sent_to(ASN.id))
+    await standin.send_text(styled, command + "Baik, besok saya dampingi.")
+    [answer] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
+    assert "Baik, besok saya dampingi." in text_of(answer)
+    assert too_long(standin) == []
+
+
 @pytest.fixture
 async def api(standin: BotApiStandIn) -> AsyncIterator[Bot]:
     """A plain python-telegram-bot client of the stand-in (no bot process)."""
