@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from pydantic import ValidationError
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
@@ -87,7 +88,7 @@ def _open_services(
     async def post_init(application: Application) -> None:
         url = settings.database_url or default_database_url()
         await upgrade_database_async(url)
-        engine = create_engine(url)
+        engine = create_engine(url, settings.database)
         sessions = create_session_factory(engine)
         send_budget.use(sessions)
         rasa, client = await _start_nlu(settings)
@@ -154,13 +155,14 @@ def _use_uvloop() -> None:
 
 
 def run_bot() -> int:
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ValidationError as refusal:  # names the setting and how to fix it, never its value
+        print(f"The settings are refused: {refusal}", file=sys.stderr)
+        return 2
     telegram = settings.telegram
     if telegram.token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
-        return 2
-    if telegram.mode == "webhook" and (not telegram.webhook_url or not telegram.webhook_secret):
-        print("Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET.", file=sys.stderr)
         return 2
     try:
         with one_worker_on_sqlite(settings.database_url or default_database_url()):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
@@ -54,7 +55,18 @@ IN_HAND_RECHECK_SECONDS = 1.0
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20
-"""Telegram's updates are a few kilobytes; anything near a megabyte is not from Telegram."""
+"""Telegram's updates are a few kilobytes; anything near a megabyte is not from Telegram
+(413, chunked bodies too)."""
+HEADER_SECONDS = 10.0
+"""A connection must bring a request's whole headers within this long of opening, or of the
+previous answer on it; otherwise it is closed (slow-header clients, idle connections). This is
+aiohttp's keep-alive timer, which runs from a connection's start since aiohttp 3.14.5. The
+reverse proxy bounds headers too (docs/deploy.md)."""
+BODY_SECONDS = 10.0
+"""An update's body must arrive within this long of its headers; otherwise 408."""
+LINGER_SECONDS = 2.0
+"""After an early answer (403, 408, 413), what the client still sends is read and dropped for
+at most this long, so that it gets the answer; then the connection is closed."""
 POLL_SECONDS = 10
 POLL_ERROR_PAUSE_SECONDS = 3.0
 
@@ -106,14 +118,20 @@ async def serve_webhook(
 ) -> None:
     """Answer Telegram's POSTs until ``stop`` is set; then finish the updates in hand."""
     assert telegram.webhook_url and telegram.webhook_secret
-    secret = telegram.webhook_secret.get_secret_value().encode()
+    secret = telegram.webhook_secret.get_secret_value()
+    expected = _digest(secret)
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, secret):
+        if not hmac.compare_digest(_digest(request.headers.get(SECRET_HEADER, "")), expected):
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await request.read()  # over MAX_UPDATE_BYTES: 413
+        except TimeoutError:
+            logger.warning("Webhook: a body slower than %s s was cut off", BODY_SECONDS)
+            return web.Response(status=408)
+        try:
+            update = Update.de_json(json.loads(body), application.bot)
         except (ValueError, TypeError, KeyError):
             logger.warning("Webhook: a body that is not an update was refused")
             return web.Response(status=400)
@@ -122,19 +140,31 @@ async def serve_webhook(
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)
     server.router.add_post(urlparse(telegram.webhook_url).path or "/", receive)
-    runner = web.AppRunner(server, handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        server,
+        handle_signals=False,
+        access_log=None,
+        keepalive_timeout=HEADER_SECONDS,
+        lingering_time=LINGER_SECONDS,
+    )
     await runner.setup()
     await web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port).start()
     try:
         await application.bot.set_webhook(
             telegram.webhook_url,
-            secret_token=secret.decode(),
+            secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
         )
         logger.info("Webhook listening on %s:%s", telegram.webhook_listen, telegram.webhook_port)
         await stop.wait()
     finally:
         await runner.cleanup()  # stops listening; waits for the requests in progress
+
+
+def _digest(secret: str) -> bytes:
+    """What is compared: equal lengths whatever was sent, a missing or undecodable header too,
+    so that the comparison's time tells nothing about the secret, not even its length."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).digest()
 
 
 async def serve_polling(application: Application, stop: asyncio.Event) -> None:

@@ -1,7 +1,8 @@
 """The one retry policy of the bot (tenacity): what is retried, how often, how long apart.
 
 Only failures that a second try can fix, and that cannot repeat an effect, are retried:
-- a locked or unreachable database (``database``): a transaction that failed was rolled back;
+- a database that is locked, unreachable, too slow (a statement cancelled by its timeout) or
+  out of free connections (``database``): a transaction that failed was rolled back;
 - a Telegram request (``telegram_request``) refused by flood control — a 429 says the message
   was not sent and how long to wait — or that failed before Telegram answered it for a reason
   other than a timeout (connection refused or reset, Telegram's 502);
@@ -19,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
-from sqlalchemy.exc import DBAPIError
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 from tenacity import (
@@ -47,17 +47,11 @@ budget is set too high."""
 TELEGRAM_FIRST_WAIT_SECONDS = 0.5
 
 
-def _is_transient_database_error(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError):
-        return is_transient(error)
-    return isinstance(error, OSError)  # no connection could be opened
-
-
 def database() -> AsyncRetrying:
-    """Retry a transaction the database refused for being locked or unreachable: 3 tries,
-    0.5 s then 1 s apart; then the error goes to the caller."""
+    """Retry a transaction that failed for a passing reason (``is_transient``): 3 tries, 0.5 s
+    then 1 s apart; then the error goes to the caller."""
     return AsyncRetrying(
-        retry=retry_if_exception(_is_transient_database_error),
+        retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(DATABASE_ATTEMPTS),
         wait=wait_exponential(multiplier=DATABASE_FIRST_WAIT_SECONDS, max=4),
         before_sleep=before_sleep_log(logger, logging.WARNING),

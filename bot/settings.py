@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -48,9 +56,21 @@ CheckoutPath = Annotated[Path, AfterValidator(_in_checkout), Field(validate_defa
 FieldPath = tuple[str, ...]
 """Where a field sits: ``("rasa", "url")``."""
 
+WEBHOOK_SECRET_LENGTHS = range(32, 257)
+"""Telegram takes 1-256 characters. The bot asks for at least 32: every update the webhook
+accepts is believed, so whoever guesses the secret can write as any user or consultant (claim
+tickets, read questions); 32 characters refuses the typed phrases, and a random secret
+(``secrets.token_urlsafe(32)``: 43 characters, or ``openssl rand -hex 32``) is out of reach."""
+WEBHOOK_SECRET_ALPHABET = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+)
+GENERATE_WEBHOOK_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, hide_input_in_errors=True
+    )
 
 
 class TelegramSettings(_Section):
@@ -67,9 +87,27 @@ class TelegramSettings(_Section):
     webhook_url: Annotated[str | None, Env("WEBHOOK_URL")] = None
     """Public HTTPS URL Telegram posts updates to (webhook mode)."""
     webhook_secret: Annotated[SecretStr | None, Env("WEBHOOK_SECRET")] = None
-    """Secret token of every webhook request; required in webhook mode."""
+    """Secret token of every webhook request; required in webhook mode (32-256 characters)."""
     max_sends_per_second: Annotated[int, Env("TELEGRAM_MAX_SENDS_PER_SECOND"), Field(ge=0)] = 30
     """Messages the bot sends per second overall; 0 turns the limiter off."""
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_unguessable_secret(self) -> TelegramSettings:
+        """Webhook mode needs its URL and a secret nobody can guess (never shown in the error)."""
+        if self.mode != "webhook":
+            return self
+        if not self.webhook_url or self.webhook_secret is None:
+            raise ValueError(
+                "webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET; "
+                f"generate a secret with: {GENERATE_WEBHOOK_SECRET}"
+            )
+        secret = self.webhook_secret.get_secret_value()
+        if len(secret) not in WEBHOOK_SECRET_LENGTHS or not set(secret) <= WEBHOOK_SECRET_ALPHABET:
+            raise ValueError(
+                "WEBHOOK_SECRET must be 32 to 256 characters of A-Z a-z 0-9 _ - "
+                f"(a short one can be guessed); generate one with: {GENERATE_WEBHOOK_SECRET}"
+            )
+        return self
 
 
 class RasaSettings(_Section):
@@ -183,6 +221,13 @@ class AbuseSettings(_Section):
     """Per-user limit on messages."""
 
 
+class DatabaseSettings(_Section):
+    statement_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
+    """PostgreSQL cancels a statement running longer; the database then counts as unavailable."""
+    pool_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    """Wait for a free pooled connection before the database counts as unavailable."""
+
+
 # The config file and environment of the ``load_settings()`` call under way: sources are built
 # by a classmethod hook, which takes no arguments of its own.
 _inputs: ContextVar[tuple[Path | None, Mapping[str, str]] | None] = ContextVar(
@@ -195,7 +240,11 @@ class Settings(BaseSettings):
     is the code's defaults plus its arguments (tests)."""
 
     model_config = SettingsConfigDict(
-        extra="forbid", frozen=True, case_sensitive=True, use_attribute_docstrings=True
+        extra="forbid",
+        frozen=True,
+        case_sensitive=True,
+        use_attribute_docstrings=True,
+        hide_input_in_errors=True,  # the input holds the secrets
     )
 
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -205,6 +254,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     abuse: AbuseSettings = Field(default_factory=AbuseSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     database_url: Annotated[str | None, Env("DATABASE_URL")] = None
     """SQLAlchemy async URL; unset: the SQLite file data/tanya_netral.db."""
     log_level: Annotated[str, Env("LOG_LEVEL")] = "INFO"

@@ -100,12 +100,10 @@ def groups_to_post(batch: Sequence[StaffNotice]) -> list[list[StaffNotice]]:
 
 def may_succeed_later(error: BaseException) -> bool:
     """Whether a failed post is worth another try: flood control, a timeout, a network or
-    server error (5xx), a locked or unreachable database. A timeout is retried although the
+    server error (5xx), a database unavailable for now. A timeout is retried although the
     message may have gone: a staff message twice beats a ticket the consultants never see."""
-    if isinstance(error, RetryAfter | DatabaseUnavailable | OSError):
+    if isinstance(error, RetryAfter | DatabaseUnavailable) or is_transient(error):
         return True
-    if isinstance(error, DBAPIError):
-        return is_transient(error)
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 

@@ -41,6 +41,7 @@ DEPLOYMENT_VARIABLES = {
     "RASA_VENV",
 }
 SECRETS = {("telegram", "token"), ("telegram", "webhook_secret"), ("rasa", "auth_token")}
+GOOD_SECRET = "Xq7_v2-LmN8pR4sT6uW0yZ1aB3cD5eF9"  # 32 characters, as random as they look
 DOCUMENTED_KEY = re.compile(r"^(?P<indent> *)# (?P<key>[a-z_]+):(?P<value>.*)$")
 
 
@@ -122,6 +123,8 @@ def test_environment_overrides_file() -> None:
             "TELEGRAM_BOT_TOKEN": "123:abc",
             "BOT_MODE": "webhook",
             "WEBHOOK_PORT": "9000",
+            "WEBHOOK_URL": "https://bot.example/telegram",
+            "WEBHOOK_SECRET": GOOD_SECRET,
             "RASA_URL": "http://rasa:5005",
             "STAFF_CHAT_ID": "-1001234",
             "CONSULTANT_IDS": "11, 22;33",
@@ -184,6 +187,8 @@ def test_missing_variable_file_is_an_error(tmp_path: Path) -> None:
 
 def test_given_environ_replaces_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_MODE", "webhook")
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", GOOD_SECRET)
     monkeypatch.delenv("TANYA_NETRAL_CONFIG", raising=False)
     assert load_settings(environ={}).telegram.mode == "polling"
     assert load_settings().telegram.mode == "webhook"
@@ -227,6 +232,47 @@ def test_invalid_values_are_rejected(tmp_path: Path) -> None:
         load_settings(write_config(tmp_path, "telegram: polling\n"), environ={})
     with pytest.raises(SettingsError, match="mapping"):
         load_settings(write_config(tmp_path, "- polling\n"), environ={})
+
+
+# --- the webhook secret: long enough, and never shown ---
+
+
+def _webhook(secret: str | None, **more: str) -> dict[str, str]:
+    environ = {"BOT_MODE": "webhook", "WEBHOOK_URL": "https://bot.example/telegram", **more}
+    return environ if secret is None else {**environ, "WEBHOOK_SECRET": secret}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "s3cret-webhook-token",  # 20 characters: a phrase someone typed
+        GOOD_SECRET[:31],
+        GOOD_SECRET[:31] + "!",  # Telegram refuses anything but A-Z a-z 0-9 _ -
+        "a" * 257,
+    ],
+)
+def test_webhook_mode_refuses_a_guessable_secret_and_says_how_to_make_one(
+    secret: str | None,
+) -> None:
+    token = "123456:token-that-must-not-show"
+    with pytest.raises(ValidationError) as refused:
+        load_settings(DEFAULT_CONFIG_PATH, environ=_webhook(secret, TELEGRAM_BOT_TOKEN=token))
+    message = str(refused.value)
+    assert "WEBHOOK_SECRET" in message
+    assert "secrets.token_urlsafe(32)" in message
+    assert token not in message  # the input is never echoed: it holds the secrets
+    assert secret is None or secret not in message
+
+
+def test_webhook_mode_accepts_a_long_random_secret_and_polling_needs_none() -> None:
+    for secret in (GOOD_SECRET, "A" * 256):
+        settings = load_settings(DEFAULT_CONFIG_PATH, environ=_webhook(secret))
+        assert settings.telegram.webhook_secret is not None
+        assert settings.telegram.webhook_secret.get_secret_value() == secret
+    assert load_settings(DEFAULT_CONFIG_PATH, environ={"WEBHOOK_SECRET": "short"}).telegram
+    with pytest.raises(ValidationError, match="WEBHOOK_URL"):
+        load_settings(DEFAULT_CONFIG_PATH, environ={"BOT_MODE": "webhook"})
 
 
 def test_settings_are_frozen() -> None:

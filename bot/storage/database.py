@@ -10,12 +10,18 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from bot.settings import DatabaseSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WAL_SWITCH_RETRY_SECONDS = 0.05
+POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 10
+QUERY_CANCELED = "57014"
+"""PostgreSQL's SQLSTATE for a statement cancelled by ``statement_timeout`` (or an operator)."""
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -37,28 +43,53 @@ def normalize_database_url(url: str) -> URL:
 
 
 class DatabaseUnavailable(Exception):
-    """The database stayed locked or unreachable through every retry."""
+    """The database stayed locked, unreachable, too slow or out of connections through every
+    retry (``is_transient``)."""
 
 
-def is_transient(error: DBAPIError) -> bool:
-    """A locked or unreachable database (worth retrying), not a refusal of the statement."""
-    return isinstance(error, OperationalError) or error.connection_invalidated
+def is_transient(error: BaseException) -> bool:
+    """A database that is locked, unreachable, too slow (a statement cancelled by its timeout)
+    or out of free connections for now: worth retrying, unlike a refusal of the statement."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError):
+        cancelled = getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
+        return isinstance(error, OperationalError) or error.connection_invalidated or cancelled
+    return isinstance(error, OSError)  # no connection could be opened
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, limits: DatabaseSettings | None = None) -> AsyncEngine:
     """Create the application's engine; SQLite connections get WAL, busy_timeout, foreign keys.
 
     SQLite gets one connection: SQLite takes one writer at a time, and concurrent writers on
     several connections slept in its busy handler (seconds at the 99th percentile under load)
     instead of queueing in order for the connection.
+
+    ``limits``: how long a checkout waits for a connection, and (PostgreSQL) how long a
+    statement may run. Bound values (users' texts) never appear in SQLAlchemy's errors.
     """
+    limits = limits or DatabaseSettings()
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping (a round trip per checkout): a connection lost since its last use fails
         # its transaction, which the retry policy runs again on a new one.
-        return _create_async_engine(parsed, pool_size=20, max_overflow=10)
+        timeout_ms = round(limits.statement_timeout_seconds * 1000)
+        return _create_async_engine(
+            parsed,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_MAX_OVERFLOW,
+            pool_timeout=limits.pool_timeout_seconds,
+            hide_parameters=True,
+            connect_args={"server_settings": {"statement_timeout": str(timeout_ms)}},
+        )
     _ensure_sqlite_directory(parsed)
-    engine = _create_async_engine(parsed, pool_size=1, max_overflow=0)
+    engine = _create_async_engine(
+        parsed,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=limits.pool_timeout_seconds,
+        hide_parameters=True,
+    )
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 
@@ -73,9 +104,10 @@ def create_migration_engine(url: str) -> AsyncEngine:
     """
     parsed = normalize_database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return _create_async_engine(parsed)
+        # No statement timeout: DDL and the advisory lock may take long.
+        return _create_async_engine(parsed, hide_parameters=True)
     _ensure_sqlite_directory(parsed)
-    engine = _create_async_engine(parsed)
+    engine = _create_async_engine(parsed, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

@@ -7,7 +7,8 @@ PostgreSQL, below the floor of 90 (``python -m bench``, bench/README.md). So the
 when a transaction starts are done in that one transaction (group commit: nothing waits for a
 timer, a unit alone is committed at once, and batches grow with the load).
 
-A locked or unreachable database is tried again (``bot.retrying.database``), the whole
+A database that is locked, unreachable, too slow (PostgreSQL's statement timeout) or out of
+free connections (the pool's timeout) is tried again (``bot.retrying.database``), the whole
 transaction each time; when it stays so, every unit in it gets ``DatabaseUnavailable``. A
 unit that fails otherwise (a refused statement, a bug) rolls the transaction back, and each
 unit of it is then done alone, so that only the one at fault fails.
@@ -20,7 +21,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import retrying
@@ -79,13 +79,11 @@ class _GroupCommit:
             results = await retrying.call(
                 retrying.database(), lambda: self._commit([work for work, _ in batch])
             )
-        except (DBAPIError, OSError) as error:
-            if isinstance(error, OSError) or is_transient(error):
+        except Exception as error:
+            if is_transient(error):
                 for _, done in batch:
                     _settle(done, error=DatabaseUnavailable(str(error)))
                 return
-            await self._one_by_one(batch, error)
-        except Exception as error:
             await self._one_by_one(batch, error)
         else:
             for (_, done), result in zip(batch, results, strict=True):

@@ -369,7 +369,7 @@ async def test_webhook_processes_a_repeated_update_once_and_checks_the_secret(
         "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": str(port),
-        "WEBHOOK_SECRET": "rahasia-webhook-uji-123",
+        "WEBHOOK_SECRET": "rahasia-webhook-uji-0123456789abcdef",
     }
     bot = BotProcess(standin, tmp_path / "bot.log", **env)
     await bot.start(ready_method="setWebhook")

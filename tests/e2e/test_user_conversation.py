@@ -121,13 +121,13 @@ async def test_webhook_mode_answers_over_the_real_webhook(
         WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port),
         WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
-        WEBHOOK_SECRET="s3cret-webhook-token",
+        WEBHOOK_SECRET="s3cret-webhook-token-0123456789abcdef",
     )
     await process.start(ready_method="setWebhook")
     try:
         [registration] = [c for c in standin.calls if c.method == "setWebhook"]
         assert registration.params["url"] == f"http://127.0.0.1:{port}/telegram"
-        assert registration.params["secret_token"] == "s3cret-webhook-token"
+        assert registration.params["secret_token"] == "s3cret-webhook-token-0123456789abcdef"
         await standin.send_text(ASN, "apakah asn boleh jadi anggota kpps?")
         [answer] = await standin.wait_for_sent(chat_id=ASN.id, timeout=20)
         assert "Dasar hukum" in (answer.plain_text or "")
