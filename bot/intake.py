@@ -23,6 +23,7 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 from urllib.parse import urlparse
@@ -42,6 +43,7 @@ from bot.storage.update_claims import (
     begin_update,
     finish_update,
     polled_unfinished,
+    release_update,
     store_polled_updates,
 )
 
@@ -70,6 +72,21 @@ at most this long, so that it gets the answer; then the connection is closed."""
 POLL_SECONDS = 10
 POLL_ERROR_PAUSE_SECONDS = 3.0
 
+_left_unhandled: ContextVar[bool] = ContextVar("left_unhandled", default=False)
+"""Set while handling an update that must be handled again later (``leave_unhandled``); a
+context variable because the handlers run in the task that handles the update."""
+
+
+class UpdateLeftUnhandled(Exception):
+    """The update could not be handled for now and is not marked handled: the webhook answers
+    503, so that Telegram sends it again; the poller tries it again after a pause."""
+
+
+def leave_unhandled() -> None:
+    """Called by a handler of the update in hand when the database is unavailable: nothing
+    Telegram handed us is lost, the update is handled once the database is back."""
+    _left_unhandled.set(True)
+
 
 async def handle_update(application: Application, update: Update, *, one_poller: bool) -> None:
     """Handle ``update`` unless it was handled to the end before.
@@ -90,7 +107,11 @@ async def handle_update(application: Application, update: Update, *, one_poller:
             logger.warning(
                 "Update %s was cut short (a restart?); handling it again", update.update_id
             )
+        _left_unhandled.set(False)
         await application.process_update(update)
+        if _left_unhandled.get():
+            await _release(application, update.update_id)
+            raise UpdateLeftUnhandled(update.update_id)
     try:
         await in_transaction(
             application.bot_data.services.sessions,
@@ -98,6 +119,18 @@ async def handle_update(application: Application, update: Update, *, one_poller:
         )
     except (DatabaseUnavailable, SQLAlchemyError) as error:  # a redelivery: answered again
         logger.warning("Update %s: handled, but not marked so (%s)", update.update_id, error)
+
+
+async def _release(application: Application, update_id: int) -> None:
+    """Let the next delivery of an update left unhandled claim it at once; if the database
+    cannot even do that, the claim's lease runs out instead."""
+    try:
+        await in_transaction(
+            application.bot_data.services.sessions,
+            lambda session: release_update(session, update_id=update_id),
+        )
+    except (DatabaseUnavailable, SQLAlchemyError) as error:
+        logger.warning("Update %s: claim kept until its lease ends (%s)", update_id, error)
 
 
 async def _begin(
@@ -135,7 +168,10 @@ async def serve_webhook(
         except (ValueError, TypeError, KeyError):
             logger.warning("Webhook: a body that is not an update was refused")
             return web.Response(status=400)
-        await handle_update(application, update, one_poller=False)
+        try:
+            await handle_update(application, update, one_poller=False)
+        except UpdateLeftUnhandled:
+            return web.Response(status=503)  # Telegram sends it again later
         return web.Response(status=200)
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)
@@ -176,7 +212,7 @@ async def serve_polling(application: Application, stop: asyncio.Event) -> None:
     """
     bot = application.bot
     await bot.delete_webhook()
-    chats = _ChatQueues(application)
+    chats = _ChatQueues(application, stop)
     for payload in await _unfinished(application):  # taken before a restart, never finished
         chats.start(Update.de_json(json.loads(payload), bot))
     offset: int | None = None
@@ -216,8 +252,8 @@ async def _store(application: Application, updates: Iterable[Update]) -> set[int
 class _ChatQueues:
     """Updates in hand: each chat's in order, different chats at once."""
 
-    def __init__(self, application: Application) -> None:
-        self._application = application
+    def __init__(self, application: Application, stop: asyncio.Event) -> None:
+        self._application, self._stop = application, stop
         self._in_hand: set[asyncio.Task[None]] = set()
         self._last_of_chat: dict[object, asyncio.Task[None]] = {}
 
@@ -232,10 +268,18 @@ class _ChatQueues:
     async def _handle(self, update: Update, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:  # the chat's earlier update first
             await asyncio.wait({previous})
-        try:
-            await handle_update(self._application, update, one_poller=True)
-        except Exception:  # a bug: the chat's next updates are still handled
-            logger.exception("Update %s could not be handled", update.update_id)
+        while True:
+            try:
+                await handle_update(self._application, update, one_poller=True)
+                return
+            except UpdateLeftUnhandled:  # tried again; when stopping, kept for the next start
+                logger.warning("Update %s left for later: database unavailable", update.update_id)
+                if self._stop.is_set():
+                    return
+                await _pause(self._stop)
+            except Exception:  # a bug: the chat's next updates are still handled
+                logger.exception("Update %s could not be handled", update.update_id)
+                return
 
     def _done(self, task: asyncio.Task[None], *, key: object) -> None:
         self._in_hand.discard(task)

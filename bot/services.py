@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,6 +26,9 @@ class Services:
     knowledge: KnowledgeBase
     rasa: RasaProcess | None = None
     staff_outbox: StaffOutbox | None = None  # started after the services, in post_init
+    # Updates left to be handled again while the database was unavailable, whose user was
+    # told so (handlers/errors.py): told once per update, not at every redelivery.
+    updates_held_for_the_database: set[int] = field(default_factory=set)
 
 
 class BotData:

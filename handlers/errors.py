@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
+from bot.intake import leave_unhandled
 from bot.services import AppContext
 from bot.storage import utcnow
 from bot.storage.database import DatabaseUnavailable
@@ -28,6 +30,10 @@ from bot.storage.transaction import in_transaction
 from handlers.staff_card import queue_staff_notice
 
 logger = logging.getLogger(__name__)
+
+HELD_UPDATES_REMEMBERED = 10_000
+"""Updates whose user was told their message waits for the database (Telegram sends it again
+and again meanwhile); forgotten all at once past this many."""
 
 
 def error_note(name: str, occurrences: int) -> str:
@@ -44,9 +50,13 @@ def error_note(name: str, occurrences: int) -> str:
 
 async def report_error(update: object, context: AppContext) -> None:
     """Log an unhandled error; apologise to the user (once in a while); count the error for
-    the staff chat, whose note about it is queued at most once every few minutes."""
-    logger.error("Unhandled error while handling an update", exc_info=context.error)
+    the staff chat, whose note about it is queued at most once every few minutes. An update
+    the database was unavailable for is left to be handled again instead."""
     services = getattr(context.bot_data, "services", None)
+    if isinstance(context.error, DatabaseUnavailable) and isinstance(update, Update):
+        await hold_for_the_database(update, context)
+        raise ApplicationHandlerStop  # nothing more of this update now: it comes back
+    logger.error("Unhandled error while handling an update", exc_info=context.error)
     if services is None:
         return
     chat = update.effective_chat if isinstance(update, Update) else None
@@ -77,3 +87,21 @@ async def report_error(update: object, context: AppContext) -> None:
             await context.bot.send_message(chat.id, services.knowledge.message("temporary_error"))
         except TelegramError:
             logger.exception("Could not apologise to the user")
+
+
+async def hold_for_the_database(update: Update, context: AppContext) -> None:
+    """Leave the update to be handled once the database is back (``bot.intake``), and tell a
+    user in a private chat, once per update in this worker, that no resending is needed."""
+    logger.warning("Update %s waits for the database: %s", update.update_id, context.error)
+    leave_unhandled()
+    told = context.services.updates_held_for_the_database
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE or update.update_id in told:
+        return
+    if len(told) >= HELD_UPDATES_REMEMBERED:
+        told.clear()
+    told.add(update.update_id)
+    try:
+        await context.bot.send_message(chat.id, context.services.knowledge.message("held_update"))
+    except TelegramError:
+        logger.exception("Could not tell the user their message waits for the database")

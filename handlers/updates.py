@@ -23,7 +23,6 @@ from bot.queue import clock
 from bot.services import AppContext
 from bot.settings import Settings
 from bot.storage import MessageDirection, log_message
-from bot.storage.database import DatabaseUnavailable
 from bot.storage.rate_limits import count_user_message
 from bot.storage.transaction import in_transaction
 from bot.storage.users import register_user
@@ -93,15 +92,8 @@ def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[A
             return sent
 
         if private or counted:
-            try:
-                sent = await in_transaction(context.services.sessions, register)
-            except DatabaseUnavailable:
-                logger.exception("Update %s not processed: database unavailable", update.update_id)
-                if private and chat is not None:
-                    await context.bot.send_message(
-                        chat.id, context.services.knowledge.message("temporary_error")
-                    )
-                raise ApplicationHandlerStop from None
+            # DatabaseUnavailable goes to the error handler, which leaves the update for later.
+            sent = await in_transaction(context.services.sessions, register)
             if sent > limit:
                 await _refuse_over_limit(
                     update, context, user, private=private, first=sent == limit + 1

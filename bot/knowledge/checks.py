@@ -31,6 +31,7 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "ticket_open": frozenset({"ticket_number"}),
     "no_open_ticket": frozenset(),
     "temporary_error": frozenset(),
+    "held_update": frozenset(),
     "after_hours": frozenset({"office_hours", "next_opening"}),
     "consultant_reply": frozenset({"text"}),
     "ticket_closed_by_consultant": frozenset({"ticket_number"}),

@@ -96,6 +96,17 @@ async def finish_update(session: AsyncSession, *, update_id: int, polled: bool =
         )
 
 
+async def release_update(session: AsyncSession, *, update_id: int) -> None:
+    """Give up the claim on ``update_id`` unless it was handled: it is left to be handled
+    again, and its next delivery must not wait out the claim's lease; the caller commits."""
+    await execute_counting(
+        session,
+        delete(ProcessedUpdate).where(
+            ProcessedUpdate.update_id == update_id, ProcessedUpdate.completed_at.is_(None)
+        ),
+    )
+
+
 async def store_polled_updates(session: AsyncSession, updates: dict[int, str]) -> set[int]:
     """Keep polled updates (id → JSON) until handled; return the ids not stored before."""
     if not updates:

@@ -24,6 +24,7 @@ from bot.storage.update_claims import (
     begin_update,
     finish_update,
     polled_unfinished,
+    release_update,
     store_polled_updates,
 )
 from tests.storage.conftest import database_at_revision
@@ -147,3 +148,22 @@ async def test_migration_0003_counts_updates_stored_before_it_as_handled(databas
         assert await _begin(sessions, 9, one_poller=True) is UpdateState.HANDLED
     finally:
         await engine.dispose()
+
+
+async def test_a_released_claim_is_new_at_once_and_a_handled_update_stays_handled(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    sessions = session_factory
+    """Left unhandled (the database was unavailable), an update is claimed again by its next
+    delivery without waiting out the lease; releasing a handled update changes nothing."""
+    assert await _begin(sessions, 41) is UpdateState.NEW
+    assert await _begin(sessions, 41) is UpdateState.IN_HAND
+    async with sessions() as session:
+        await release_update(session, update_id=41)
+        await session.commit()
+    assert await _begin(sessions, 41) is UpdateState.NEW
+    await _finish(sessions, 41)
+    async with sessions() as session:
+        await release_update(session, update_id=41)
+        await session.commit()
+    assert await _begin(sessions, 41) is UpdateState.HANDLED
