@@ -19,7 +19,9 @@ from bot.storage import (
     set_share_name,
     utcnow,
 )
-from handlers.staff_actions import tell_staff_data_deleted
+from bot.storage.outbox import forget_settled_notices
+from bot.storage.tickets import clear_ticket_texts_closed_before
+from handlers.staff_actions import queue_staff_erasure
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,9 @@ async def ask_deletion(update: Update, context: AppContext) -> None:
 
 
 async def confirm_deletion(update: Update, context: AppContext) -> None:
-    """Delete the user's data on "Ya, hapus"; tell the staff when an open ticket was closed."""
+    """Delete the user's data on "Ya, hapus" and, in the same transaction, queue the erasure of
+    their tickets' traces in the staff chat; tell the user what the bot removes there and what
+    Telegram may not let it remove."""
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -95,35 +99,40 @@ async def confirm_deletion(update: Update, context: AppContext) -> None:
         return
     async with context.services.sessions() as session:
         summary = await delete_user_data(session, user_id=query.from_user.id)
+        erasing = await queue_staff_erasure(context, session, summary)
         await session.commit()
     logger.info("User data deleted on request (%s messages)", summary.messages_deleted)
-    await query.edit_message_text(
-        knowledge.message("delete_done", messages_deleted=summary.messages_deleted),
-    )
-    if summary.closed_ticket is not None:
-        await tell_staff_data_deleted(context, summary.closed_ticket.id)
+    done = knowledge.message("delete_done", messages_deleted=summary.messages_deleted)
+    if erasing:
+        done += "\n\n" + knowledge.message("delete_done_staff")
+    await query.edit_message_text(done)
 
 
 @dataclass(frozen=True, slots=True)
 class RetentionResult:
     messages_deleted: int
+    tickets_cleared: int
+    notices_forgotten: int
     updates_forgotten: int
 
 
 async def purge_expired_data(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, *, now: datetime | None = None
 ) -> RetentionResult:
-    """Delete messages older than the retention period and forget old update ids."""
+    """Apply the retention period: delete the messages written before it, clear the question
+    and rating comment of tickets closed before it, delete the staff outbox's notices settled
+    before it; forget old update ids. Ticket status, topic, times and rating stay."""
     now = now or utcnow()
+    cutoff = now - timedelta(days=settings.privacy.retention_days)
     async with sessions() as session:
-        messages = await delete_messages_older_than(
-            session, cutoff=now - timedelta(days=settings.privacy.retention_days)
-        )
+        messages = await delete_messages_older_than(session, cutoff=cutoff)
+        tickets = await clear_ticket_texts_closed_before(session, cutoff=cutoff)
+        notices = await forget_settled_notices(session, before=cutoff)
         updates = await delete_processed_updates_older_than(
             session, cutoff=now - PROCESSED_UPDATES_KEPT
         )
         await session.commit()
-    return RetentionResult(messages, updates)
+    return RetentionResult(messages, tickets, notices, updates)
 
 
 async def run_retention(context: AppContext) -> None:
@@ -131,8 +140,11 @@ async def run_retention(context: AppContext) -> None:
     services = context.services
     result = await purge_expired_data(services.sessions, services.settings)
     logger.info(
-        "Retention: %s messages deleted, %s processed update ids forgotten",
+        "Retention: %s messages deleted, texts of %s tickets cleared, %s staff notices and "
+        "%s processed update ids forgotten",
         result.messages_deleted,
+        result.tickets_cleared,
+        result.notices_forgotten,
         result.updates_forgotten,
     )
 

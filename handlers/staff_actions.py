@@ -1,4 +1,5 @@
-"""Ticket actions shared by the card buttons and the staff commands: claim, release, close."""
+"""Ticket actions shared by the card buttons and the staff commands: claim, release, close;
+and queuing the erasure of a ticket's traces in the staff chat after /hapus_data."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.services import AppContext
 from bot.storage import (
     ClaimOutcome,
     ClosedBy,
+    DeletionSummary,
     Ticket,
     TicketStatus,
     User,
@@ -25,7 +27,6 @@ from bot.storage import (
     release_ticket,
 )
 from bot.storage.outbox import NoticeKind
-from bot.storage.transaction import in_transaction
 from handlers.replies import send_to_user
 from handlers.staff_card import queue_card_update, queue_staff_notice
 
@@ -206,17 +207,20 @@ async def _queue_closing_note(
     await queue_staff_notice(context, session, NoticeKind.NOTE, {"html": note}, ticket_id=ticket.id)
 
 
-async def tell_staff_data_deleted(context: AppContext, ticket_id: int) -> None:
-    """Queue the note that the ticket closed because its ASN deleted their data (/hapus_data),
-    and the update of its card."""
-    note = context.services.knowledge.message(
-        "staff_ticket_closed_by_deletion", ticket_number=ticket_id
+async def queue_staff_erasure(
+    context: AppContext, session: AsyncSession, deletion: DeletionSummary
+) -> bool:
+    """Queue, in the deletion's transaction, the erasure of what the staff chat holds about
+    the user's tickets (``handlers.staff_erasure``): ids only. False if there is nothing to
+    erase (no ticket, or no staff chat)."""
+    if not deletion.staff_traces or context.services.settings.staff.chat_id is None:
+        return False
+    tickets = [
+        {"id": trace.ticket_id, "messages": list(trace.staff_message_ids)}
+        for trace in deletion.staff_traces
+    ]
+    closed = deletion.closed_ticket.id if deletion.closed_ticket is not None else None
+    await queue_staff_notice(
+        context, session, NoticeKind.ERASE, {"tickets": tickets, "closed": closed}
     )
-
-    async def queue(session: AsyncSession) -> None:
-        await queue_staff_notice(
-            context, session, NoticeKind.NOTE, {"html": note}, ticket_id=ticket_id
-        )
-        await queue_card_update(context, session, ticket_id)
-
-    await in_transaction(context.services.sessions, queue)
+    return True

@@ -3,7 +3,8 @@ and the ASN's messages relayed under it — all posted from the staff outbox.
 
 Handlers queue a notice (``queue_staff_notice``) in their transaction; the outbox's drainer
 (``bot.staff_outbox``) hands it to ``post_notices``, which sends it and records what the staff
-chat gave back (the card's message id, its topic, a relayed copy's id).
+chat gave back (the card's message id, its topic, a relayed copy's id, a note's id). After a
+/hapus_data, an ``erase`` notice removes all of it again (``handlers.staff_erasure``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ from bot.storage import (
     set_ticket_staff_message,
 )
 from bot.storage.models import StaffNotice
-from bot.storage.outbox import NoticeKind, enqueue_notice, remember_ticket_topic
+from bot.storage.outbox import (
+    NoticeKind,
+    enqueue_notice,
+    record_notice_message,
+    remember_ticket_topic,
+)
 from bot.storage.queue_extra import recent_chat_messages
+from handlers.staff_erasure import erase_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +125,12 @@ async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> N
     elif kind is NoticeKind.RELAY and first.ticket_id:
         await post_relay(context, staff_chat, first)
     elif kind is NoticeKind.NOTE:
-        await post_note(context, staff_chat, notices[-1].content["html"], notices[-1].ticket_id)
+        await post_ticket_note(context, staff_chat, notices)
     elif kind is NoticeKind.ERROR_NOTE:
         count = f"\n(terjadi {len(notices)} kali)" if len(notices) > 1 else ""
         await post_note(context, staff_chat, first.content["html"] + count, None)
+    elif kind is NoticeKind.ERASE:
+        await erase_tickets(context, staff_chat, first)
 
 
 async def show_card(context: AppContext, staff_chat: int, ticket_id: int, *, new: bool) -> None:
@@ -241,21 +250,42 @@ async def post_relay(context: AppContext, staff_chat: int, notice: StaffNotice) 
         **_under_card(ticket),
     )
     async with context.services.sessions() as session:
-        await set_message_staff_copy(
+        recorded = await set_message_staff_copy(
             session,
             chat_id=origin["chat_id"],
             telegram_message_id=origin["message_id"],
             staff_message_id=copied.message_id,
         )
         await session.commit()
+    if not recorded:  # its row went with a /hapus_data while the copy was on its way
+        await context.bot.delete_message(staff_chat, copied.message_id)
+
+
+async def post_ticket_note(
+    context: AppContext, staff_chat: int, notices: Sequence[StaffNotice]
+) -> None:
+    """Post the newest of the merged notes and remember its message, for /hapus_data to
+    delete; a note blanked by a /hapus_data since it was queued is not posted."""
+    newest = notices[-1]
+    html_text = newest.content.get("html")
+    if not html_text:
+        return
+    posted = await post_note(context, staff_chat, html_text, newest.ticket_id)
+    if newest.ticket_id is not None:
+        async with context.services.sessions() as session:
+            await record_notice_message(
+                session, [notice.id for notice in notices], staff_message_id=posted
+            )
+            await session.commit()
 
 
 async def post_note(
     context: AppContext, staff_chat: int, html_text: str, ticket_id: int | None
-) -> None:
-    """Post a note in the staff group; about a ticket: under its card or in its topic."""
+) -> int:
+    """Post a note in the staff group; about a ticket: under its card or in its topic.
+    Return its message id."""
     ticket = None
     if ticket_id is not None:
         async with context.services.sessions() as session:
             ticket = await get_ticket(session, ticket_id=ticket_id)
-    await context.bot.send_message(staff_chat, html_text, **_under_card(ticket))
+    return (await context.bot.send_message(staff_chat, html_text, **_under_card(ticket))).message_id

@@ -1,4 +1,5 @@
-"""Retention: old messages and processed update ids are deleted by a scheduled job."""
+"""Retention: a scheduled job deletes old messages, staff notices and processed update ids,
+and clears old tickets' question and rating comment, keeping what the reports need."""
 
 from __future__ import annotations
 
@@ -15,15 +16,24 @@ from telegram.ext import Application, ContextTypes
 from bot.services import AppContext, BotData
 from bot.settings import PrivacySettings, Settings
 from bot.storage import (
+    ClosedBy,
+    EscalationReason,
     Message,
     MessageDirection,
     ProcessedUpdate,
+    Ticket,
+    close_ticket,
     create_engine,
     create_session_factory,
+    get_or_create_user,
     log_message,
+    open_ticket,
+    rate_ticket,
     upgrade_database_async,
     utcnow,
 )
+from bot.storage.models import StaffNotice
+from bot.storage.outbox import NoticeKind, enqueue_notice, give_up_notices, mark_notices_sent
 from handlers.privacy import RETENTION_JOB, run_retention, schedule_jobs
 
 SETTINGS = Settings(privacy=PrivacySettings(retention_days=30, retention_check_hours=6))
@@ -56,6 +66,8 @@ async def test_the_job_deletes_only_what_is_older_than_the_retention_period(
             session.add(ProcessedUpdate(update_id=update_id))
             await session.flush()
             await _age(session, ProcessedUpdate, ProcessedUpdate.update_id == update_id, days)
+        await _tickets_closed_days_ago(session, {31: "kasus lama", 29: "kasus baru"})
+        await _notices_settled_days_ago(session, {"terkirim lama": 31, "terkirim baru": 29})
         await session.commit()
 
     application = (
@@ -71,8 +83,52 @@ async def test_the_job_deletes_only_what_is_older_than_the_retention_period(
         texts = set(await session.scalars(select(Message.text)))
         updates = set(await session.scalars(select(ProcessedUpdate.update_id)))
         total = await session.scalar(select(func.count()).select_from(Message))
+        tickets = (await session.execute(select(Ticket).order_by(Ticket.id))).scalars().all()
+        notices = set(await session.scalars(select(StaffNotice.payload)))
     assert texts == {"baru", "kemarin"} and total == 2
     assert updates == {2}
+    # The old ticket keeps what the reports need: status, topic, times, rating.
+    assert [(t.question, t.rating_comment) for t in tickets] == [
+        (None, None),
+        ("kasus baru", "komentar kasus baru"),
+    ]
+    assert all(t.topic == "sanksi" and t.rating == 4 and t.closed_at for t in tickets)
+    assert notices == {'{"html": "terkirim baru"}', '{"html": "gagal baru"}'}
+
+
+async def _tickets_closed_days_ago(session: AsyncSession, questions: dict[int, str]) -> None:
+    for user_id, (days, question) in enumerate(questions.items(), start=1):
+        await get_or_create_user(
+            session, user_id=user_id, chat_id=user_id, first_name=None, username=None
+        )
+        ticket, _ = await open_ticket(
+            session,
+            user_id=user_id,
+            reason=EscalationReason.KONSULTASI_KASUS,
+            question=question,
+            topic="sanksi",
+        )
+        await close_ticket(session, ticket_id=ticket.id, closed_by=ClosedBy.KONSULTAN)
+        await rate_ticket(
+            session, ticket_id=ticket.id, user_id=user_id, rating=4, comment=f"komentar {question}"
+        )
+        closed = utcnow() - timedelta(days=days)
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(created_at=closed - timedelta(hours=1), closed_at=closed)
+        )
+
+
+async def _notices_settled_days_ago(session: AsyncSession, sent: dict[str, int]) -> None:
+    for text, days in sent.items():
+        at = utcnow() - timedelta(days=days)
+        notice = await enqueue_notice(session, NoticeKind.NOTE, {"html": text})
+        await mark_notices_sent(session, [notice.id], at=at)
+        failed = await enqueue_notice(
+            session, NoticeKind.NOTE, {"html": text.replace("terkirim", "gagal")}
+        )
+        await give_up_notices(session, [failed], error="BadRequest", at=at)
 
 
 async def test_the_job_is_scheduled_soon_after_start_and_then_repeatedly() -> None:

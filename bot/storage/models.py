@@ -218,6 +218,9 @@ class StaffNotice(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """Sent, or settled without a message of its own (merged into another, no longer needed)."""
     given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The message a note about a ticket became in the staff chat: erasing the ticket's traces
+    there (/hapus_data) deletes it too."""
 
     @property
     def content(self) -> dict[str, Any]:

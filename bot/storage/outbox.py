@@ -48,6 +48,10 @@ class NoticeKind(StrEnum):
     """Post ``html``, under the ticket's card when there is one; merged: the newest only."""
     ERROR_NOTE = "error_note"
     """Post ``html`` about an error; merged: once, with a count."""
+    ERASE = "erase"
+    """Remove what the staff chat holds about the ``tickets`` of an ASN who deleted their data
+    (each ``{"id", "messages"}``: the staff-chat ids of its logged messages), ``closed`` the one
+    this closed; ids only (``handlers.staff_erasure``)."""
 
 
 async def enqueue_notice(
@@ -151,6 +155,42 @@ async def forget_settled_notices(session: AsyncSession, *, before: datetime) -> 
         delete(StaffNotice).where(
             or_(StaffNotice.sent_at < before, StaffNotice.given_up_at < before)
         ),
+    )
+
+
+async def record_notice_message(
+    session: AsyncSession, ids: Sequence[int], *, staff_message_id: int
+) -> None:
+    """Remember the staff-chat message the notices became (a note about a ticket)."""
+    await execute_counting(
+        session,
+        update(StaffNotice)
+        .where(StaffNotice.id.in_(ids))
+        .values(staff_message_id=staff_message_id),
+    )
+
+
+async def ticket_note_messages(session: AsyncSession, *, ticket_id: int) -> list[int]:
+    """The staff-chat messages the notes about the ticket became, oldest first (those settled
+    within ``bot.staff_outbox.KEEP_SETTLED``: older rows are forgotten)."""
+    statement = (
+        select(StaffNotice.staff_message_id)
+        .where(StaffNotice.ticket_id == ticket_id, StaffNotice.staff_message_id.is_not(None))
+        .order_by(StaffNotice.id)
+    )
+    return [message_id for message_id in await session.scalars(statement) if message_id]
+
+
+async def blank_ticket_notices(session: AsyncSession, ticket_ids: Sequence[int]) -> int:
+    """Empty the payload of every notice about these tickets, pending or settled, when their
+    ASN deletes their data: a note may quote the ASN (a correction), a relay names their
+    message. A blank pending note is not posted, and a relay of an ASN who deleted their data
+    is dropped (``handlers.staff_card``). Return how many were blanked."""
+    return await execute_counting(
+        session,
+        update(StaffNotice)
+        .where(StaffNotice.ticket_id.in_(ticket_ids), StaffNotice.payload != "{}")
+        .values(payload="{}"),
     )
 
 

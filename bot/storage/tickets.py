@@ -7,9 +7,10 @@ both win. Claim, release, close record their own audit event in the same transac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage._sql import execute_counting, insert_ignoring_conflicts
@@ -157,3 +158,18 @@ async def close_ticket(
         detail=closed_by.value,
     )
     return await get_ticket(session, ticket_id=ticket_id)
+
+
+async def clear_ticket_texts_closed_before(session: AsyncSession, *, cutoff: datetime) -> int:
+    """Remove the question and the rating comment of tickets closed before ``cutoff`` (the
+    retention period counts from the end of the case; an open ticket keeps its question for
+    the consultant); status, topic, times and rating stay. Return how many were cleared."""
+    return await execute_counting(
+        session,
+        update(Ticket)
+        .where(
+            Ticket.closed_at < cutoff,
+            or_(Ticket.question.is_not(None), Ticket.rating_comment.is_not(None)),
+        )
+        .values(question=None, rating_comment=None, comment_requested_at=None),
+    )

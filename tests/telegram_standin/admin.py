@@ -214,6 +214,15 @@ def _set_topic_closed(closed: bool) -> Handler:
     return handler
 
 
+async def delete_forum_topic(st: StandInState, params: JSONDict) -> bool:
+    topic = _forum_topic(st, params)
+    chat = st.chat(chat_id_param(params))
+    if not st.bot_is_admin(chat):  # the right to delete messages
+        raise bad_request("not enough rights to delete the topic")
+    st.delete_topic(chat, topic.message_thread_id)
+    return True
+
+
 async def get_file(st: StandInState, params: JSONDict) -> JSONDict:
     stored = st.files.get(str(params.get("file_id") or ""))
     if stored is None:
@@ -239,5 +248,6 @@ METHODS: dict[str, Handler] = {
     "editForumTopic": edit_forum_topic,
     "closeForumTopic": _set_topic_closed(True),
     "reopenForumTopic": _set_topic_closed(False),
+    "deleteForumTopic": delete_forum_topic,
     "getFile": get_file,
 }

@@ -31,6 +31,8 @@ _CHAT_ACTIONS = frozenset(
         "upload_video_note",
     }
 )  # fmt: skip
+DELETE_WINDOW_SECONDS = 48 * 3600
+"""Telegram: a message can only be deleted if it was sent less than 48 hours ago."""
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -175,8 +177,9 @@ async def delete_message(st: StandInState, params: JSONDict) -> bool:
     chat = st.chat(chat_id_param(params))
     message_id = int_param(params, "message_id", required=True) or 0
     message = st.stored_message(chat.id, message_id, "message to delete not found")
-    is_admin = chat.members.get(st.bot_user["id"]) in ("administrator", "creator")
-    if chat.type != "private" and message["from"]["id"] != st.bot_user["id"] and not is_admin:
+    others = chat.type != "private" and message["from"]["id"] != st.bot_user["id"]
+    too_old = time.time() - message["date"] >= DELETE_WINDOW_SECONDS
+    if too_old or (others and not st.bot_is_admin(chat)):
         raise bad_request("message can't be deleted")
     del st.messages[(chat.id, message_id)]
     st.deleted.append((chat.id, message_id))

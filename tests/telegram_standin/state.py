@@ -112,6 +112,10 @@ class StandInState:
             raise bad_request("chat not found")
         return self.chats[chat_id]
 
+    def bot_is_admin(self, chat: Chat) -> bool:
+        """Whether the bot may delete others' messages and topics in the chat."""
+        return chat.members.get(self.bot_user["id"]) in ("administrator", "creator")
+
     def writable_chat(self, chat_id: int | str) -> Chat:
         chat = self.chat(chat_id)
         if chat.type == "private" and chat.id in self.blocked:
@@ -156,6 +160,21 @@ class StandInState:
         message.update(content)
         self.messages[(chat.id, message["message_id"])] = message
         return message
+
+    def age_message(self, chat_id: int, message_id: int, seconds: float) -> None:
+        """Make a message look sent `seconds` earlier (past 48 hours Telegram refuses to
+        delete it)."""
+        self.messages[(chat_id, message_id)]["date"] -= int(seconds)
+
+    def delete_topic(self, chat: Chat, thread_id: int) -> None:
+        """Remove a forum topic and every message in it, its creation message included."""
+        del chat.topics[thread_id]
+        for key, message in list(self.messages.items()):
+            if key[0] == chat.id and (
+                key[1] == thread_id or message.get("message_thread_id") == thread_id
+            ):
+                del self.messages[key]
+                self.deleted.append(key)
 
     # -- files ---------------------------------------------------------------------------
 
