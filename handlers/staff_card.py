@@ -38,6 +38,7 @@ from bot.storage.outbox import (
     remember_ticket_topic,
 )
 from bot.storage.queue_extra import recent_chat_messages
+from bot.telegram_text import TOPIC_NAME_LIMIT, shorten
 from handlers.staff_erasure import erase_tickets
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> N
     elif kind is NoticeKind.NOTE:
         await post_ticket_note(context, staff_chat, notices)
     elif kind is NoticeKind.ERROR_NOTE:
-        count = f"\n(terjadi {len(notices)} kali)" if len(notices) > 1 else ""
+        total = sum(int(notice.content.get("occurrences", 1)) for notice in notices)
+        count = f"\n(bersama catatan serupa: {total} kali seluruhnya)" if len(notices) > 1 else ""
         await post_note(context, staff_chat, first.content["html"] + count, None)
     elif kind is NoticeKind.ERASE:
         await erase_tickets(context, staff_chat, first)
@@ -172,7 +174,9 @@ async def post_card(context: AppContext, ticket: Ticket, staff_chat: int) -> Non
     sessions = context.services.sessions
     thread_id = ticket.staff_thread_id
     if thread_id is None and await staff_is_forum(context, staff_chat):
-        name = f"Tiket {ticket.id} · {topic_label(context, ticket.topic)}"[:128]
+        name = shorten(
+            f"Tiket {ticket.id} · {topic_label(context, ticket.topic)}", TOPIC_NAME_LIMIT
+        )
         thread_id = (await context.bot.create_forum_topic(staff_chat, name)).message_thread_id
         async with sessions() as session:
             await remember_ticket_topic(session, ticket_id=ticket.id, thread_id=thread_id)

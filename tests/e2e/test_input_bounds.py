@@ -4,7 +4,6 @@ commands and messages, odd digits, and errors that repeat — against the real b
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -59,14 +58,7 @@ async def reply_to(
 
 async def edit_command(standin: BotApiStandIn, user: FakeUser, sent: JSONDict, text: str) -> None:
     """Edit a command as Telegram does: the new text keeps its bot_command entity."""
-    message = copy.deepcopy(standin.state.messages[(sent["chat"]["id"], sent["message_id"])])
-    command = text.split(maxsplit=1)[0]
-    message["text"] = text
-    message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    message["edit_date"] = int(time.time())
-    await standin.deliver_raw(
-        {"update_id": standin.state.feed.new_update_id(), "edited_message": message}
-    )
+    await standin.edit_text(user, sent["message_id"], text, chat_id=sent["chat"]["id"])
 
 
 async def open_claimed_ticket(

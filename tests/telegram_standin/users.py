@@ -191,6 +191,11 @@ class UserSimulation:
             raise ValueError(f"user {sender.id} has no text message {message_id} to edit")
         message["text"] = text
         message.pop("entities", None)
+        if text.startswith("/"):  # a command still carries its bot_command entity
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
         message["edit_date"] = int(time.time())
         update = {"update_id": self.state.feed.new_update_id(), "edited_message": message}
         await self.deliver_raw(update)
