@@ -21,7 +21,7 @@ is safe: what is already gone counts as deleted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 from telegram.error import BadRequest
@@ -94,24 +94,24 @@ async def show_placeholder(context: AppContext, staff_chat: int, ticket: Ticket)
 
 async def delete_message(context: AppContext, staff_chat: int, message_id: int) -> bool:
     """Delete one staff-chat message; False if Telegram refuses (too old, no right)."""
-    try:
-        await context.bot.delete_message(staff_chat, message_id)
-    except BadRequest as error:
-        if is_gone(error):
-            return True
-        logger.warning("Staff message %s not deleted: %s", message_id, error.message)
-        return False
-    return True
+    request = context.bot.delete_message(staff_chat, message_id)
+    return await _deleted(request, f"Staff message {message_id}")
 
 
 async def delete_topic(context: AppContext, staff_chat: int, thread_id: int) -> bool:
     """Delete a ticket's forum topic with its messages; False if Telegram refuses."""
+    request = context.bot.delete_forum_topic(staff_chat, thread_id)
+    return await _deleted(request, f"Forum topic {thread_id}")
+
+
+async def _deleted(request: Awaitable[object], what: str) -> bool:
+    """Whether the deletion is done: True also when it was gone already, False if refused."""
     try:
-        await context.bot.delete_forum_topic(staff_chat, thread_id)
+        await request
     except BadRequest as error:
         if is_gone(error):
             return True
-        logger.warning("Forum topic %s not deleted: %s", thread_id, error.message)
+        logger.warning("%s not deleted: %s", what, error.message)
         return False
     return True
 
