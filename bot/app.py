@@ -29,6 +29,7 @@ from bot.storage import create_engine, create_session_factory, default_database_
 from bot.storage.migrate import upgrade_database_async
 from bot.storage.sqlite_lock import SecondWorker, one_worker_on_sqlite
 from handlers import build_all_handlers, schedule_all_jobs
+from handlers.bot_profile import schedule_profile
 from handlers.errors import report_error
 from handlers.staff_queue import start_staff_outbox, stop_staff_outbox
 
@@ -101,6 +102,7 @@ def _open_services(
             rasa=rasa,
         )
         start_staff_outbox(application)
+        schedule_profile(application)  # menus and descriptions, once the bot runs
         # What start-up built lives as long as the process: collect its garbage once, then keep
         # the rest out of every later collection (bench, c=32: garbage collection took 3.9 %
         # of the bot's CPU, 2.4 % with this).

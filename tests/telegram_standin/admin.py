@@ -23,6 +23,10 @@ _ADMIN_RIGHTS = {
     "can_pin_messages": True, "can_manage_topics": True,
 }  # fmt: skip
 MEMBER_STATUSES = ("creator", "administrator", "member", "left", "kicked")
+_CHAT_SCOPE_TYPES = frozenset({"chat", "chat_administrators", "chat_member"})
+_SCOPE_TYPES = _CHAT_SCOPE_TYPES | {
+    "default", "all_private_chats", "all_group_chats", "all_chat_administrators"
+}  # fmt: skip
 
 
 async def get_me(st: StandInState, params: JSONDict) -> JSONDict:
@@ -86,7 +90,18 @@ def commands_key(params: JSONDict) -> tuple[str, str]:
     return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
 
+def _checked_commands_key(st: StandInState, params: JSONDict) -> tuple[str, str]:
+    """``commands_key`` of a scope Telegram accepts: a chat scope needs a chat it knows."""
+    scope = json_param(params, "scope") or {"type": "default"}
+    if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_TYPES:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    if scope["type"] in _CHAT_SCOPE_TYPES:
+        st.chat(chat_id_param(scope))  # 400 "chat not found", e.g. a user who never wrote
+    return commands_key(params)
+
+
 async def set_my_commands(st: StandInState, params: JSONDict) -> bool:
+    key = _checked_commands_key(st, params)
     commands = json_param(params, "commands")
     if not isinstance(commands, list) or len(commands) > 100:
         raise bad_request("can't parse commands JSON object")
@@ -95,17 +110,45 @@ async def set_my_commands(st: StandInState, params: JSONDict) -> bool:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(str(command.get("description", ""))) <= 256:
             raise bad_request("command description must be non-empty")
-    st.commands[commands_key(params)] = commands
+    st.commands[key] = commands
     return True
 
 
 async def get_my_commands(st: StandInState, params: JSONDict) -> list[JSONDict]:
-    return st.commands.get(commands_key(params), [])
+    return st.commands.get(_checked_commands_key(st, params), [])
 
 
 async def delete_my_commands(st: StandInState, params: JSONDict) -> bool:
-    st.commands.pop(commands_key(params), None)
+    st.commands.pop(_checked_commands_key(st, params), None)
     return True
+
+
+def _set_description(kind: str, limit: int) -> Handler:
+    """setMyDescription / setMyShortDescription: 0..limit characters, "" removes it."""
+
+    async def handler(st: StandInState, params: JSONDict) -> bool:
+        text = str(params.get(kind) or "")
+        if utf16_len(text) > limit:
+            raise bad_request(f"{kind.replace('_', ' ')} is too long")
+        key = (kind, str(params.get("language_code") or ""))
+        if text:
+            st.descriptions[key] = text
+        else:
+            st.descriptions.pop(key, None)
+        return True
+
+    return handler
+
+
+def _get_description(kind: str) -> Handler:
+    """getMyDescription / getMyShortDescription: the language's own, else the default."""
+
+    async def handler(st: StandInState, params: JSONDict) -> JSONDict:
+        language = str(params.get("language_code") or "")
+        default = st.descriptions.get((kind, ""), "")
+        return {kind: st.descriptions.get((kind, language), default)}
+
+    return handler
 
 
 async def answer_callback_query(st: StandInState, params: JSONDict) -> bool:
@@ -241,6 +284,10 @@ METHODS: dict[str, Handler] = {
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
+    "setMyDescription": _set_description("description", 512),
+    "getMyDescription": _get_description("description"),
+    "setMyShortDescription": _set_description("short_description", 120),
+    "getMyShortDescription": _get_description("short_description"),
     "answerCallbackQuery": answer_callback_query,
     "getChat": get_chat,
     "getChatMember": get_chat_member,

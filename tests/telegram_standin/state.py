@@ -62,6 +62,7 @@ class StandInState:
         self.messages: dict[tuple[int, int], JSONDict] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self.descriptions: dict[tuple[str, str], str] = {}  # (kind, language_code) -> text
         self.callback_queries: dict[str, PendingQuery] = {}
         self.blocked: set[int] = set()
         self.sent: list[SentRecord] = []
