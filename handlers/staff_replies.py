@@ -28,7 +28,12 @@ from bot.storage import (
 from bot.storage.outbox import NoticeKind
 from bot.storage.queue_extra import find_ticket_by_staff_thread
 from bot.storage.transaction import in_transaction
-from bot.telegram_text import MESSAGE_LIMIT, telegram_length
+from handlers.consultant_messages import (
+    WrittenAnswer,
+    answer_after,
+    send_as_lkbh,
+    send_text_as_lkbh,
+)
 from handlers.input_bounds import parse_id
 from handlers.staff_actions import owner_problem
 from handlers.staff_card import queue_staff_notice
@@ -120,9 +125,9 @@ async def deliver_answer(
     consultant_id: int,
     *,
     source: TelegramMessage | None = None,
-    text: str | None = None,
+    answer: WrittenAnswer | None = None,
 ) -> bool:
-    """Send a consultant's answer to the ASN (a copy, or /jawab's text with a header) and log it."""
+    """Send a consultant's message (or /jawab's answer) to the ASN as from LKBH; log it."""
     services = context.services
     async with services.sessions() as session:
         user = await get_user(session, user_id=ticket.user_id)
@@ -130,16 +135,12 @@ async def deliver_answer(
         return False
     try:
         if source is not None:
-            sent_id = (
-                await context.bot.copy_message(
-                    user.chat_id, from_chat_id=source.chat_id, message_id=source.message_id
-                )
-            ).message_id
+            sent_id = await send_as_lkbh(context, user.chat_id, source)
             logged, kind = source.text or source.caption, kind_of(source)
         else:
-            html = services.knowledge.message("consultant_reply", text=text or "")
-            sent_id = (await context.bot.send_message(user.chat_id, html)).message_id
-            logged, kind = text, "text"
+            assert answer is not None
+            sent_id = await send_text_as_lkbh(context, user.chat_id, answer.html)
+            logged, kind = answer.text, "text"
     except Forbidden:
         async with services.sessions() as session:
             await mark_user_inactive(session, user_id=user.telegram_user_id)
@@ -171,29 +172,23 @@ async def deliver_answer(
 
 
 async def answer_command(update: Update, context: AppContext) -> None:
-    """/jawab N teks: send the text to the ticket's ASN under a consultant header."""
+    """/jawab N teks: send the text, formatting kept, to the ticket's ASN as from LKBH."""
     message = update.effective_message
     assert message is not None and message.from_user is not None
-    parts = (message.text or "").split(maxsplit=2)
+    command = message.text or ""
+    parts = command.split(maxsplit=2)
     ticket_id = parse_id(parts[1]) if len(parts) == 3 else None
     if ticket_id is None:
         await message.reply_text("Format: /jawab &lt;nomor tiket&gt; &lt;teks jawaban&gt;")
         return
-    text = parts[2].strip()
     async with context.services.sessions() as session:
         ticket = await get_ticket(session, ticket_id=ticket_id)
     problem = owner_problem(ticket, ticket_id, message.from_user.id)
     if problem is not None or ticket is None:
         await message.reply_text(html.escape(problem or f"Tiket {ticket_id} tidak ditemukan."))
         return
-    over = telegram_length(context.services.knowledge.message("consultant_reply", text=text))
-    if over > MESSAGE_LIMIT:  # with its LKBH header the answer no longer fits one message
-        await message.reply_text(
-            f"⚠️ Jawaban terlalu panjang untuk satu pesan Telegram ({over - MESSAGE_LIMIT} "
-            "karakter lebih); tidak terkirim. Kirim dalam dua bagian."
-        )
-        return
-    delivered = await deliver_answer(context, ticket, message.from_user.id, text=text)
+    answer = answer_after(message, command[: len(command) - len(parts[2])])
+    delivered = await deliver_answer(context, ticket, message.from_user.id, answer=answer)
     await message.reply_text(
         f"✅ Jawaban terkirim ke ASN (tiket {ticket_id})."
         if delivered

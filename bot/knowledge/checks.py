@@ -33,7 +33,7 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "temporary_error": frozenset(),
     "held_update": frozenset(),
     "after_hours": frozenset({"office_hours", "next_opening"}),
-    "consultant_reply": frozenset({"text"}),
+    "consultant_label": frozenset(),
     "ticket_closed_by_consultant": frozenset({"ticket_number"}),
     "ticket_closed_by_user": frozenset({"ticket_number"}),
     "ticket_auto_closed": frozenset({"ticket_number", "days"}),

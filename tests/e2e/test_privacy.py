@@ -67,7 +67,9 @@ async def answer(standin: BotApiStandIn, asn: FakeUser, staff_chat: int, **where
     update = await standin.send_text(
         ANDI, "Baik Bu, kronologinya kami pelajari.", chat_id=staff_chat, **where
     )
-    await standin.wait_for_sent(lambda r: r.method == "copyMessage", chat_id=asn.id, since=mark)
+    await standin.wait_for_sent(
+        lambda r: "kronologinya kami pelajari" in text_of(r), chat_id=asn.id, since=mark
+    )
     return int(update["message"]["message_id"])
 
 

@@ -104,7 +104,8 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     assert f"Tiket {n}" in text_of(claimed)
     assert "Andi" not in text_of(claimed) and "Budi" not in text_of(claimed)
 
-    # The owner replies to the card: the ASN gets a copy; a non-owner is refused.
+    # The owner replies to the card: the ASN gets it labelled as from LKBH; a non-owner is
+    # refused.
     mark = len(standin.sent)
     await standin.send_text(
         owner,
@@ -113,10 +114,7 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
         reply_to_message_id=card.message_id,
     )
     [answer] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
-    assert (
-        answer.method == "copyMessage"
-        and text_of(answer) == "Baik Bu Rina, ceritakan kronologinya."
-    )
+    assert text_of(answer) == "💬 Konsultan LKBH KORPRI:\n\nBaik Bu Rina, ceritakan kronologinya."
     await standin.send_text(
         other, "sy bantu ya", chat_id=STAFF_CHAT_ID, reply_to_message_id=card.message_id
     )
@@ -142,6 +140,7 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     )
     [photo_back] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
     assert photo_back.message is not None and "photo" in photo_back.message
+    assert text_of(photo_back) == "💬 Konsultan LKBH KORPRI:\n\ncontoh surat kuasa"
 
     # Restart: the ticket, its owner and the relay survive.
     queue_bot.stop()
@@ -249,7 +248,7 @@ async def test_forum_reminders_auto_close_and_closing_by_the_asn(
             ANDI, "Selamat siang Bu.", chat_id=FORUM_CHAT_ID, message_thread_id=thread
         )
         [copy] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
-        assert text_of(copy) == "Selamat siang Bu."
+        assert text_of(copy) == "💬 Konsultan LKBH KORPRI:\n\nSelamat siang Bu."
         [closed] = await standin.wait_for_sent(
             lambda r: "ditutup otomatis" in text_of(r), chat_id=ASN.id, since=mark
         )

@@ -6,6 +6,7 @@ import copy
 import time
 from typing import TypedDict, Unpack
 
+from .formatting import parse_html
 from .models import FakeUser, JSONDict, SentRecord, utf16_len
 from .state import StandInState
 
@@ -180,6 +181,27 @@ class UserSimulation:
         stored = self.state.store_file("voice", content, mime_type="audio/ogg")
         voice = {**stored.size_json(), "duration": duration, "mime_type": "audio/ogg"}
         return await self._write(user, {"voice": voice}, where)
+
+    async def send_formatted_text(
+        self, user: FakeUser | int, html_text: str, **where: Unpack[Placement]
+    ) -> JSONDict:
+        """A text the user formatted in their app (bold, links ...), written here as HTML:
+        it arrives as Telegram delivers it, plain text with entities."""
+        text, entities = parse_html(html_text)
+        if text.startswith("/"):  # a command carries its bot_command entity, as in send_text
+            command = text.split(maxsplit=1)[0]
+            entities.insert(0, {"type": "bot_command", "offset": 0, "length": utf16_len(command)})
+        return await self._write(user, {"text": text, "entities": entities}, where)
+
+    async def send_formatted_photo(
+        self, user: FakeUser | int, caption_html: str, **where: Unpack[Placement]
+    ) -> JSONDict:
+        """A photo whose caption the user formatted (written here as HTML)."""
+        stored = self.state.store_file("photo", _JPEG, mime_type="image/jpeg")
+        photo = [{**stored.size_json(), "width": 1280, "height": 960}]
+        caption, entities = parse_html(caption_html)
+        body: JSONDict = {"photo": photo, "caption": caption, "caption_entities": entities}
+        return await self._write(user, body, where)
 
     async def edit_text(
         self, user: FakeUser | int, message_id: int, text: str, *, chat_id: int | None = None
