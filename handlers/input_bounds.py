@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.intents import ANSWER_INTENTS, TOPIC_INTENTS
 from bot.services import AppContext
+from bot.storage.queue_pages import QueueFilter
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ _TICKET_BUTTON = re.compile(r"tiket:(ambil|lepas|tutup):([0-9]+)")
 _RATING_BUTTON = re.compile(r"nilai:([0-9]+):([1-5])")
 _FEEDBACK_BUTTON = re.compile(r"umpan:(ya|tidak):([a-z_]{1,64})")
 _CONSULTANT_BUTTON = re.compile(r"konsultan:(tombol|klarifikasi)")
+_QUEUE_FILTER = "|".join(QueueFilter)
+_QUEUE_BUTTON = re.compile(rf"antrian:({_QUEUE_FILTER}):([0-9]+)")
+_QUEUE_FILTER_WORD = re.compile(_QUEUE_FILTER)
 
 
 def parse_id(text: str | None) -> int | None:
@@ -67,6 +71,15 @@ class FeedbackButton:
     intent: str
 
 
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """A page of /antrian: a button under it (``antrian:<filter>:<page>``) or the command's
+    arguments (``/antrian menunggu 2``)."""
+
+    queue_filter: QueueFilter
+    page: int
+
+
 def ticket_button(data: str | None) -> TicketButton | None:
     found = _TICKET_BUTTON.fullmatch(data or "")
     ticket_id = parse_id(found[2]) if found else None
@@ -96,6 +109,23 @@ def consultant_button(data: str | None) -> str | None:
     """``tombol`` or ``klarifikasi`` from ``konsultan:<where>``, if it is one."""
     found = _CONSULTANT_BUTTON.fullmatch(data or "")
     return found[1] if found else None
+
+
+def queue_button(data: str | None) -> QueueView | None:
+    found = _QUEUE_BUTTON.fullmatch(data or "")
+    page = parse_id(found[2]) if found else None
+    return QueueView(QueueFilter(found[1]), page) if found and page else None
+
+
+def queue_command(args: list[str] | None) -> QueueView | None:
+    """``/antrian [semua|saya|baru|menunggu] [page]`` (the word in any case): the first page
+    of every open ticket when both are left out; None when an argument is neither."""
+    words = list(args or [])
+    queue_filter = QueueFilter.SEMUA
+    if words and _QUEUE_FILTER_WORD.fullmatch(words[0].lower()):
+        queue_filter = QueueFilter(words.pop(0).lower())
+    page = parse_id(words.pop(0)) if words else 1
+    return QueueView(queue_filter, page) if page and not words else None
 
 
 async def refuse_button(

@@ -6,22 +6,22 @@ import html
 
 from telegram import Update
 
-from bot.queue import clock
-from bot.queue.formatting import queue_listing, statistics_report, ticket_history, user_label
+from bot.queue.formatting import statistics_report, ticket_history, user_label
 from bot.queue.office_hours import OfficeHours
 from bot.services import AppContext
 from bot.storage import (
     get_ticket,
     get_user,
-    list_open_tickets,
     record_audit_event,
     ticket_messages,
     ticket_statistics,
 )
-from handlers.input_bounds import command_id
+from handlers.input_bounds import command_id, queue_command
 from handlers.staff_actions import claim, close_as_consultant
+from handlers.staff_queue_view import render_queue
 
 STAFF_COMMANDS = ("antrian", "tiket", "ambil", "jawab", "tutup", "statistik")
+QUEUE_COMMAND_FORMAT = "Format: /antrian [saya|baru|menunggu] [halaman], misalnya /antrian baru 2"
 
 
 def ticket_number(context: AppContext) -> int | None:
@@ -30,15 +30,15 @@ def ticket_number(context: AppContext) -> int | None:
 
 
 async def show_queue(update: Update, context: AppContext) -> None:
-    """/antrian: list the open tickets, oldest first, with their waiting time."""
+    """/antrian [saya|baru|menunggu] [halaman]: one page of the open tickets, with buttons."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    async with context.services.sessions() as session:
-        tickets = await list_open_tickets(session)
-        entries = [(t, user_label(await get_user(session, user_id=t.user_id))) for t in tickets]
-        await record_audit_event(session, actor_id=user.id, action="antrian")
-        await session.commit()
-    await message.reply_text(queue_listing(entries, now=clock.now()))
+    view = queue_command(context.args)
+    if view is None:
+        await message.reply_text(QUEUE_COMMAND_FORMAT)
+        return
+    listing, keyboard = await render_queue(context, view, user)
+    await message.reply_text(listing, reply_markup=keyboard)
 
 
 async def show_ticket(update: Update, context: AppContext) -> None:

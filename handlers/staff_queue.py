@@ -34,6 +34,7 @@ from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant, release
 from handlers.staff_card import post_notices, ticket_card_keyboard
 from handlers.staff_jobs import check_interval_seconds, check_queue
+from handlers.staff_queue_view import press_queue_button
 from handlers.staff_rating import close_own_ticket, rate, take_rating_comment, thank_for_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
 
@@ -115,6 +116,7 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("statistik", commands.show_statistics, filters=staff),
         # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.
         CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:"),
+        CallbackQueryHandler(press_queue_button, pattern=r"^antrian:"),
         # The ASN: /selesai and the rating buttons (a comment after a rating reaches
         # take_rating_comment through the free-text handler in handlers/questions.py).
         CommandHandler("selesai", close_own_ticket, filters=PRIVATE),

@@ -1,4 +1,4 @@
-"""Staff-facing texts of the queue: waiting times, cards, listings, statistics, and their
+"""Staff-facing texts of the queue: waiting times, cards, histories, statistics, and their
 lengths as Telegram counts them (UTF-16 units) with emoji and styled letters."""
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.queue.formatting import (
     LINE_LIMIT,
     NAME_LIMIT,
-    PREVIEW_LIMIT,
     QUESTION_LIMIT,
     TOPICS_LIMIT,
     format_waiting,
-    queue_listing,
     statistics_report,
     ticket_card,
     ticket_history,
@@ -86,13 +84,6 @@ def test_card_escapes_user_text_and_shows_status_history_and_waiting() -> None:
     assert "Rina &lt;3" in card and "Andi &lt;K&gt;" in card
     assert "&lt;script&gt;" in card and "Jawaban &amp; dasar" in card and "[photo]" in card
     assert "menunggu 1 jam 35 menit" in card and "24/11 08.25" in card
-
-
-def test_queue_listing_and_empty_queue() -> None:
-    assert "kosong" in queue_listing([], now=NOW)
-    listing = queue_listing([(ticket(), "ASN-1"), (ticket(id=13), "ASN-2")], now=NOW)
-    assert listing.index("<b>12</b>") < listing.index("<b>13</b>")
-    assert "menunggu 1 jam 35 menit" in listing
 
 
 def test_statistics_report() -> None:
@@ -189,25 +180,6 @@ def test_names_are_shortened_but_the_pseudonym_stays() -> None:
     card = card_of("tolong", [], status=TicketStatus.DIAMBIL, consultant_name=owner)
     status = next(line for line in card.splitlines() if line.startswith("Status:"))
     assert ELLIPSIS in status and utf16_len(visible(status)) < NAME_LIMIT + 30
-
-
-def test_queue_listing_of_many_emoji_questions_fits_and_says_how_many_are_left_out() -> None:
-    entries = [
-        (
-            ticket(id=n, question=long_text(EMOJI), created_at=NOW - timedelta(minutes=100 - n)),
-            "ASN",
-        )
-        for n in range(1, 41)
-    ]
-    listing = queue_listing(entries, now=NOW)
-    assert_sendable(listing)
-    shown = [n for n in range(1, 41) if f"<b>{n}</b> ·" in listing]
-    assert shown == list(range(1, len(shown) + 1)) and 10 < len(shown) < 40  # oldest first
-    assert listing.endswith(
-        f"… dan {40 - len(shown)} tiket lain yang lebih baru (tidak muat dalam satu pesan)."
-    )
-    preview = listing.splitlines()[2].strip()
-    assert preview.endswith(ELLIPSIS) and utf16_len(preview) <= PREVIEW_LIMIT
 
 
 def test_ticket_history_of_emoji_messages_is_split_into_sendable_parts() -> None:

@@ -5,11 +5,13 @@ Telegram's limit."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.queue.office_hours import ZONE_LABELS
 from bot.storage import EscalationReason, Message, Ticket, TicketStatistics, TicketStatus, User
+from bot.storage.queue_pages import QueueEntry, QueueFilter, QueuePage
 from bot.telegram_text import (
     MESSAGE_LIMIT,
     leading_lines,
@@ -31,14 +33,34 @@ LINE_LIMIT = 300
 """A history line's text, in UTF-16 units (as every limit here)."""
 QUESTION_LIMIT = 1500
 """The question on a ticket's card."""
-PREVIEW_LIMIT = 120
-"""The question's preview in /antrian."""
+TOPIC_LABEL_LIMIT = 40
+"""A topic's name in /antrian (knowledge-base titles are at most 28)."""
 NAME_LIMIT = 64
 """A person's name (an ASN who shares it, a consultant)."""
 TOPICS_LIMIT = 1000
 """The /statistik line of tickets by topic."""
-LEFT_OUT = "… dan {} tiket lain yang lebih baru (tidak muat dalam satu pesan)."
-"""The last line of an /antrian too long for one message."""
+QUEUE_PAGE_SIZE = 10
+"""Tickets on one page of /antrian: ten fit one message with the longest names and topics."""
+FILTER_TITLES = {
+    QueueFilter.SEMUA: "semua tiket terbuka",
+    QueueFilter.SAYA: "diambil {viewer}",
+    QueueFilter.BARU: "belum diambil",
+    QueueFilter.MENUNGGU: "menunggu balasan",
+}
+"""The heading of each filter's page (HTML; ``viewer`` escaped)."""
+FILTER_BUTTONS = {
+    QueueFilter.SEMUA: "Semua",
+    QueueFilter.SAYA: "Punya saya",
+    QueueFilter.BARU: "Belum diambil",
+    QueueFilter.MENUNGGU: "Menunggu balasan",
+}
+EMPTY_QUEUE = {
+    QueueFilter.SEMUA: "📭 Antrian kosong: tidak ada tiket terbuka.",
+    QueueFilter.SAYA: "📭 Tidak ada tiket terbuka yang Anda ambil.",
+    QueueFilter.BARU: "📭 Semua tiket terbuka sudah diambil.",
+    QueueFilter.MENUNGGU: "📭 Tidak ada ASN yang menunggu balasan.",
+}
+INDENT = "      "
 
 
 def format_waiting(delta: timedelta) -> str:
@@ -141,24 +163,52 @@ def newest_lines(lines: Sequence[str], room: int, ticket_id: int) -> list[str]:
     return shown[::-1]
 
 
-def queue_listing(entries: Sequence[tuple[Ticket, str]], *, now: datetime) -> str:
-    """/antrian: open tickets, oldest first, with waiting time; as many as one message holds,
-    then how many newer ones it leaves out."""
-    if not entries:
-        return "📭 Antrian kosong: tidak ada tiket terbuka."
-    title = f"📋 <b>Antrian</b> — {len(entries)} tiket terbuka (terlama dulu)"
-    items = [
-        f"{STATUS_ICONS[ticket.status]} <b>{ticket.id}</b> · {html.escape(who)} · menunggu "
-        f"{format_waiting(now - ticket.created_at)} · {status_line(ticket)}\n"
-        f"    {html.escape(shorten(ticket.question or '(tanpa teks)', PREVIEW_LIMIT))}"
-        for ticket, who in entries
+def queue_listing(
+    page: QueuePage,
+    *,
+    topic_of: Callable[[str | None], str],
+    viewer: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> str:
+    """/antrian: one page of the filtered queue, with each ticket's waiting time as of ``now``;
+    ``viewer`` is the consultant whose tickets "saya" means. At most ``QUEUE_PAGE_SIZE``
+    tickets, which fit one message whatever their names."""
+    counts, queue_filter = page.counts, page.queue_filter
+    title = FILTER_TITLES[queue_filter].format(viewer=html.escape(shorten(viewer, NAME_LIMIT)))
+    scope = f"{counts.of(queue_filter)} tiket"
+    if queue_filter is not QueueFilter.SEMUA:
+        scope += f" dari {counts.semua} terbuka"
+    head = [
+        f"📋 <b>Antrian · {title}</b>",
+        f"Halaman {page.number}/{page.pages} · {scope} · diperbarui "
+        f"{now.astimezone(zone):%H.%M} {ZONE_LABELS.get(zone.key, zone.key)}",
+        "",
     ]
-    listing = "\n".join([title, *items])
-    if telegram_length(listing) <= MESSAGE_LIMIT:
-        return listing
-    room = MESSAGE_LIMIT - telegram_length(title) - telegram_length(LEFT_OUT.format(len(items))) - 2
-    shown = leading_lines(items, room)
-    return "\n".join([title, *shown, LEFT_OUT.format(len(items) - len(shown))])
+    if not page.entries:
+        return "\n".join([*head, EMPTY_QUEUE[queue_filter]])
+    return "\n".join([*head, *(queue_entry(entry, topic_of, now) for entry in page.entries)])
+
+
+def queue_entry(entry: QueueEntry, topic_of: Callable[[str | None], str], now: datetime) -> str:
+    """Two lines: number, topic and who; then the status, owner and waiting times."""
+    ticket = entry.ticket
+    topic = shorten(topic_of(ticket.topic), TOPIC_LABEL_LIMIT)
+    head = (
+        f"{STATUS_ICONS[ticket.status]} <b>{ticket.id}</b> · {html.escape(topic)} · "
+        f"{html.escape(user_label(entry.user))}"
+    )
+    opened = format_waiting(now - ticket.created_at)
+    if ticket.status == TicketStatus.BARU:
+        return f"{head}\n{INDENT}belum diambil · menunggu {opened}"
+    owner = html.escape(shorten(ticket.consultant_name or "?", NAME_LIMIT))
+    since = entry.awaiting_reply_since
+    answer = (
+        f"⏳ <b>menunggu balasan {format_waiting(now - since)}</b>"
+        if since is not None
+        else "sudah dibalas"
+    )
+    return f"{head}\n{INDENT}diambil {owner} · {answer} · dibuka {opened} lalu"
 
 
 def ticket_history(

@@ -157,7 +157,7 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
 
     # Staff commands: content, junk arguments, refusals.
     queue = await command(standin, other, "/antrian", STAFF_CHAT_ID)
-    assert f"{n} ·" in queue and "menunggu" in queue and "ASN-" in queue
+    assert f"{n} ·" in queue and "sudah dibalas" in queue and "ASN-" in queue
     history = await command(standin, other, f"/tiket {n}")
     assert "Ya, bawa SK" in history and "apakah sy perlu bawa SK" in history
     # Every text is sent as HTML (Defaults): a usage line with <…> must arrive as written.
