@@ -16,11 +16,13 @@ from bot.storage import (
     ticket_messages,
     ticket_statistics,
 )
+from handlers.bot_profile import STAFF_MENU
 from handlers.input_bounds import command_id, queue_command
 from handlers.staff_actions import claim, close_as_consultant
 from handlers.staff_queue_view import render_queue
 
-STAFF_COMMANDS = ("antrian", "tiket", "ambil", "jawab", "tutup", "statistik")
+STAFF_COMMANDS = tuple(command.command for command in STAFF_MENU)
+"""Refused to everyone but consultants: the staff group's menu, declared once."""
 QUEUE_COMMAND_FORMAT = "Format: /antrian [saya|baru|menunggu] [halaman], misalnya /antrian baru 2"
 
 
