@@ -65,6 +65,8 @@ WEBHOOK_SECRET_ALPHABET = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 )
 GENERATE_WEBHOOK_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+HolidayKind = Literal["public", "cuti_bersama"]
+"""Days off of the Indonesian calendar (``bot.queue.office_hours``)."""
 
 
 class _Section(BaseModel):
@@ -199,9 +201,11 @@ class QueueSettings(_Section):
     remind_unclaimed_minutes: int = 30
     """Remind the staff of a ticket unclaimed this long."""
     remind_unanswered_minutes: int = 120
-    """Remind the staff of a claimed ticket without a reply this long."""
+    """Remind a claimed ticket's consultant, privately, when it has no reply this long."""
+    remind_group_after_minutes: int = 60
+    """Remind the staff group when the ticket is still without a reply this much longer."""
     remind_every_minutes: int = 60
-    """Least time between two reminders of one ticket."""
+    """Least time between two reminders of one ticket (all reminder times: office hours only)."""
     auto_close_days: int = 7
     """Close a ticket after this many days without a user reply."""
     office_hours_start: str = "08:00"
@@ -212,6 +216,8 @@ class QueueSettings(_Section):
     """Office days: 1 = Monday ... 7 = Sunday."""
     timezone: str = "Asia/Jakarta"
     """Time zone of the office hours."""
+    holidays: tuple[HolidayKind, ...] = ("public", "cuti_bersama")
+    """Days off besides the weekend: Indonesia's public holidays, cuti bersama; () for none."""
     card_history_messages: int = 5
     """Recent messages a new ticket's card shows."""
 

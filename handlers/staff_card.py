@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.queue import clock
 from bot.queue.formatting import ticket_card, user_label
@@ -127,6 +127,8 @@ async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> N
         await post_relay(context, staff_chat, first)
     elif kind is NoticeKind.NOTE:
         await post_ticket_note(context, staff_chat, notices)
+    elif kind is NoticeKind.PRIVATE_REMINDER:
+        await post_private_reminder(context, staff_chat, notices)
     elif kind is NoticeKind.ERROR_NOTE:
         total = sum(int(notice.content.get("occurrences", 1)) for notice in notices)
         count = f"\n(bersama catatan serupa: {total} kali seluruhnya)" if len(notices) > 1 else ""
@@ -276,6 +278,27 @@ async def post_ticket_note(
         return
     posted = await post_note(context, staff_chat, html_text, newest.ticket_id)
     if newest.ticket_id is not None:
+        async with context.services.sessions() as session:
+            await record_notice_message(
+                session, [notice.id for notice in notices], staff_message_id=posted
+            )
+            await session.commit()
+
+
+async def post_private_reminder(
+    context: AppContext, staff_chat: int, notices: Sequence[StaffNotice]
+) -> None:
+    """Send the newest of the merged reminders to the consultant's private chat; refused
+    there for good (they blocked the bot), post it in the staff group as a note instead."""
+    newest = notices[-1]
+    content = newest.content
+    if not content.get("html"):  # blanked by a /hapus_data since it was queued
+        return
+    try:
+        await context.bot.send_message(content["chat_id"], content["html"])
+    except (Forbidden, BadRequest) as refusal:
+        logger.info("Private reminder of ticket %s refused: %s", newest.ticket_id, refusal)
+        posted = await post_note(context, staff_chat, content["fallback_html"], newest.ticket_id)
         async with context.services.sessions() as session:
             await record_notice_message(
                 session, [notice.id for notice in notices], staff_message_id=posted

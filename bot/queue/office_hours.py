@@ -1,12 +1,18 @@
-"""Consultants' office hours: are they on duty now, and when do they next start?"""
+"""Consultants' office hours: are they on duty now, when do they next start, and how much of
+a wait fell within them? Public holidays and cuti bersama are days off (the ``holidays``
+package's Indonesian calendar, not a list of our own)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Container
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from bot.settings import QueueSettings
+import holidays
+
+from bot.settings import HolidayKind, QueueSettings
 
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 ZONE_LABELS = {
@@ -15,6 +21,14 @@ ZONE_LABELS = {
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
 }
+HOLIDAY_CATEGORIES: dict[HolidayKind, str] = {
+    "public": holidays.PUBLIC,
+    "cuti_bersama": holidays.GOVERNMENT,
+}
+"""The package's categories for Indonesia: ``public`` holds the national public holidays,
+``government`` the cuti bersama (collective leave days) set each year for ASN."""
+LONGEST_CLOSURE = timedelta(days=366)
+"""How far ``next_opening`` looks: any run of weekends and holidays is far shorter."""
 
 
 def parse_clock(value: str) -> time:
@@ -28,12 +42,24 @@ def clock_label(value: time) -> str:
     return f"{value.hour:02d}.{value.minute:02d}"
 
 
+@cache
+def indonesian_holidays(kinds: tuple[HolidayKind, ...]) -> Container[date]:
+    """Indonesia's days off of these kinds; the calendar fills in each year when first asked.
+    Shared by every caller: the package's calendar is slow to build, quick to ask."""
+    if not kinds:
+        return frozenset()
+    categories = tuple(HOLIDAY_CATEGORIES[kind] for kind in kinds)
+    return holidays.country_holidays("ID", categories=categories)
+
+
 @dataclass(frozen=True, slots=True)
 class OfficeHours:
     start: time
     end: time
     days: frozenset[int]  # ISO weekdays: 1 = Monday ... 7 = Sunday
     zone: ZoneInfo
+    days_off: Container[date] = field(default=frozenset(), compare=False)
+    """Dates closed although on an office day: public holidays, cuti bersama."""
 
     @classmethod
     def from_settings(cls, queue: QueueSettings) -> OfficeHours:
@@ -42,28 +68,48 @@ class OfficeHours:
             end=parse_clock(queue.office_hours_end),
             days=frozenset(queue.office_days),
             zone=ZoneInfo(queue.timezone),
+            days_off=indonesian_holidays(tuple(sorted(set(queue.holidays)))),
         )
 
     @property
     def zone_label(self) -> str:
         return ZONE_LABELS.get(self.zone.key, self.zone.key)
 
+    def is_working_day(self, day: date) -> bool:
+        """An office day that is no holiday."""
+        return day.isoweekday() in self.days and day not in self.days_off
+
     def is_open(self, at: datetime) -> bool:
         """True when consultants are on duty at ``at`` (any timezone-aware time)."""
         local = at.astimezone(self.zone)
-        return local.isoweekday() in self.days and self.start <= local.time() < self.end
+        return self.is_working_day(local.date()) and self.start <= local.time() < self.end
 
     def next_opening(self, at: datetime) -> datetime | None:
         """The next start of office hours after ``at``, local time; None without office days."""
         local = at.astimezone(self.zone)
-        for offset in range(8):
+        for offset in range(LONGEST_CLOSURE.days + 1):
             day = local.date() + timedelta(days=offset)
-            if day.isoweekday() not in self.days:
+            if not self.is_working_day(day):
                 continue
             opening = datetime.combine(day, self.start, tzinfo=self.zone)
             if opening > local:
                 return opening
         return None
+
+    def office_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much of the time from ``start`` to ``end`` fell within office hours: a ticket
+        opened on Friday 15.50 has waited 10 minutes of office time at 16.00, and still 10 on
+        Monday at 08.00 (zero when ``end`` is not after ``start``)."""
+        first, last = start.astimezone(UTC), end.astimezone(UTC)
+        total = timedelta(0)
+        day = first.astimezone(self.zone).date()
+        while day <= last.astimezone(self.zone).date():
+            if self.is_working_day(day):
+                opens = datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC)
+                closes = datetime.combine(day, self.end, tzinfo=self.zone).astimezone(UTC)
+                total += max(timedelta(0), min(closes, last) - max(opens, first))
+            day += timedelta(days=1)
+        return total
 
     def describe(self) -> str:
         """E.g. "Senin–Jumat 08.00–16.00 WIB"."""

@@ -46,6 +46,9 @@ class NoticeKind(StrEnum):
     """Copy the ASN's message (``chat_id``, ``message_id``) under the ticket's card."""
     NOTE = "note"
     """Post ``html``, under the ticket's card when there is one; merged: the newest only."""
+    PRIVATE_REMINDER = "private_reminder"
+    """Send ``html``, a reminder of a ticket, to its consultant's private chat (``chat_id``);
+    refused there (they blocked the bot), post ``fallback_html`` as a note; merged: the newest."""
     ERROR_NOTE = "error_note"
     """Post ``html`` about an error; merged: once, with a count."""
     ERASE = "erase"

@@ -89,7 +89,8 @@ async def mark_ticket_reminded(
 ) -> bool:
     """Record a reminder of the ticket at ``at`` unless one was recorded within
     ``remind_every``; True if this call recorded it (the caller then posts it, once across
-    workers: a concurrent second call finds the first one's time and records nothing)."""
+    workers: a concurrent second call finds the first one's time and records nothing).
+    The caller has judged the period in office time; by the wall clock it is never shorter."""
     recorded = await execute_counting(
         session,
         update(Ticket)

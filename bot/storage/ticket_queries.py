@@ -72,11 +72,13 @@ async def tickets_needing_reminder(
     unanswered_after: timedelta,
     remind_every: timedelta,
 ) -> list[Ticket]:
-    """Return open tickets the consultants should be reminded of, oldest first.
+    """Return open tickets the consultants may be due a reminder of, oldest first: waiting
+    by the wall clock, which is necessary for waiting as long in office time (the decision,
+    in office time: ``bot.queue.reminders``).
 
     Unclaimed: ``baru`` since ``unclaimed_after``. Unanswered: ``diambil`` since
-    ``unanswered_after`` without a first reply. Either one at most every ``remind_every``
-    (see ``mark_ticket_reminded``).
+    ``unanswered_after`` without a first reply. Either one not reminded of within
+    ``remind_every`` (see ``mark_ticket_reminded``).
     """
     unclaimed = and_(Ticket.status == TicketStatus.BARU, Ticket.created_at <= now - unclaimed_after)
     unanswered = and_(

@@ -58,7 +58,8 @@ def start_bot(
     """The bot with office hours always open (no after-hours notice among the answers)."""
     config = tmp_path / "config.yml"
     hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    config.write_text(yaml.safe_dump({"queue": {**hours, "office_hours_end": "23:59"}}))
+    queue = {**hours, "office_hours_end": "23:59", "holidays": []}
+    config.write_text(yaml.safe_dump({"queue": queue}))
     env = {**bot_env, "STAFF_CHAT_ID": str(staff_chat), "TANYA_NETRAL_CONFIG": str(config)}
     return BotProcess(standin, tmp_path / "bot.log", **env)
 

@@ -115,13 +115,22 @@ async def assert_nothing_personal_left(db: async_sessionmaker[AsyncSession], asn
         assert personal is None or personal not in payloads
 
 
+ALWAYS_OPEN = {
+    "office_days": [1, 2, 3, 4, 5, 6, 7],
+    "office_hours_start": "00:00",
+    "office_hours_end": "23:59",
+    "holidays": [],
+}
+
+
 @pytest.fixture
 async def reminding_bot(
     standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
-    """The bot reminding the staff of an unclaimed ticket at once (a note about the ticket)."""
+    """The bot reminding the staff of an unclaimed ticket at once (a note about the ticket),
+    whatever the day and hour (reminders come within office hours only)."""
     config = tmp_path / "config.yml"
-    queue = {"remind_unclaimed_minutes": 0, "remind_unanswered_minutes": 600}
+    queue = {"remind_unclaimed_minutes": 0, "remind_unanswered_minutes": 600, **ALWAYS_OPEN}
     config.write_text(yaml.safe_dump({"queue": {**queue, "remind_every_minutes": 600}}))
     process = BotProcess(standin, tmp_path / "bot.log", **bot_env, TANYA_NETRAL_CONFIG=str(config))
     await process.start()

@@ -262,6 +262,7 @@ def worker_config(path: Path) -> Path:
             "office_days": [1, 2, 3, 4, 5, 6, 7],
             "office_hours_start": "00:00",
             "office_hours_end": "23:59",
+            "holidays": [],
         },
         "rasa": {
             "parses_in_flight": PARSES_IN_FLIGHT,

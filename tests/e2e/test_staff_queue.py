@@ -226,6 +226,7 @@ async def test_forum_reminders_auto_close_and_closing_by_the_asn(
         office_days=[1, 2, 3, 4, 5, 6, 7],
         office_hours_start="00:00",
         office_hours_end="23:59",
+        holidays=[],
     )
     env = {**bot_env, "STAFF_CHAT_ID": str(FORUM_CHAT_ID), "TANYA_NETRAL_CONFIG": config}
     bot = BotProcess(standin, tmp_path / "bot.log", **env)
@@ -237,10 +238,19 @@ async def test_forum_reminders_auto_close_and_closing_by_the_asn(
         [card] = await standin.wait_for_sent(chat_id=FORUM_CHAT_ID)
         assert card.message_thread_id == thread
         n = (await one_ticket(db)).id
-        await standin.wait_for_sent(lambda r: "belum diambil" in text_of(r), chat_id=FORUM_CHAT_ID)
+        await standin.wait_for_sent(
+            lambda r: text_of(r).startswith("⏰") and "belum diambil" in text_of(r),
+            chat_id=FORUM_CHAT_ID,
+        )
         await standin.press_button(ANDI, card, f"tiket:ambil:{n}")
         await standin.wait_for_sent(lambda r: "sudah ditangani" in text_of(r), chat_id=ASN.id)
-        await standin.wait_for_sent(lambda r: "belum dijawab" in text_of(r), chat_id=FORUM_CHAT_ID)
+        # Andi never wrote to the bot privately: his reminder comes in the ticket's topic.
+        [unanswered] = await standin.wait_for_sent(
+            lambda r: text_of(r).startswith("⏰") and "belum dijawab" in text_of(r),
+            chat_id=FORUM_CHAT_ID,
+        )
+        assert unanswered.message_thread_id == thread
+        assert "pengingat pribadi kepada Andi" in text_of(unanswered)
 
         # Writing in the ticket's topic (no reply needed) reaches the ASN; then auto-close.
         mark = len(standin.sent)
