@@ -3,7 +3,7 @@
 Before it, ``bot.intake`` claimed the update (de-duplication) and the gate of
 ``handlers.updates`` registered the user and counted the message. A user with an open ticket
 talks to the consultant: their messages are relayed, never answered by the bot; a text the
-bot asked for as a rating comment is kept as such.
+bot asked for as a rating comment is kept as such, unless it reads as a new question.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
@@ -30,7 +31,8 @@ from handlers.replies import (
     send_to_user,
     topic_menu,
 )
-from handlers.staff_queue import relay_user_message, take_rating_comment, thank_for_comment
+from handlers.staff_queue import relay_user_message
+from handlers.staff_rating import awaited_rating_comment, take_rating_comment, thank_for_comment
 from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
@@ -46,16 +48,18 @@ async def handle_text(update: Update, context: AppContext) -> None:
     services, text = context.services, message.text or ""
 
     async def log(session: AsyncSession) -> Ticket | Inbound:
-        """The rating comment the text is, or the text logged as a question."""
-        commented = await take_rating_comment(session, message)
-        if commented is not None:
-            return commented
-        return await record_inbound(session, message, text, "text")
+        """The rated ticket awaiting a comment (the text is read first), or the text logged."""
+        awaiting = await awaited_rating_comment(session, message)
+        return awaiting or await record_inbound(session, message, text, "text")
 
     logged = await in_transaction(services.sessions, log)
+    understood = None
     if isinstance(logged, Ticket):
-        await thank_for_comment(context, message, logged)
-        return
+        understood = await _read_unless_unavailable(context, text)
+        logged = await _take_comment_or_log(context, message, understood)
+        if isinstance(logged, Ticket):
+            await thank_for_comment(context, message, logged)
+            return
     if logged.ticket is not None:
         await relay_user_message(context, logged.ticket, message)
         return
@@ -69,7 +73,7 @@ async def handle_text(update: Update, context: AppContext) -> None:
         return
     inbound_id = logged.question.message_id
     try:
-        understood = await services.understanding.read(text)
+        understood = understood or await services.understanding.read(text)
     except NluUnavailable as error:
         logger.warning("%s (%s)", NLU_UNAVAILABLE_LOG, error)
         await escalate(
@@ -82,6 +86,29 @@ async def handle_text(update: Update, context: AppContext) -> None:
         )
         return
     await _respond(context, message.chat_id, user.id, text, inbound_id, understood)
+
+
+async def _read_unless_unavailable(context: AppContext, text: str) -> Understood | None:
+    """The reading of a text that may be a rating comment; None when the NLU is unavailable
+    (the text is then kept as the comment, as it would have been before it could be read)."""
+    try:
+        return await context.services.understanding.read(text)
+    except NluUnavailable as error:
+        logger.info("NLU unavailable; the text is taken as the rating comment (%s)", error)
+        return None
+
+
+async def _take_comment_or_log(
+    context: AppContext, message: TelegramMessage, understood: Understood | None
+) -> Ticket | Inbound:
+    """The rating comment the text is, or the text logged as a question (it reads as one)."""
+
+    async def take_or_log(session: AsyncSession) -> Ticket | Inbound:
+        decision = understood.decision if understood is not None else None
+        commented = await take_rating_comment(session, message, decision)
+        return commented or await record_inbound(session, message, message.text, "text")
+
+    return await in_transaction(context.services.sessions, take_or_log)
 
 
 async def _respond(
@@ -99,7 +126,9 @@ async def _respond(
     reading = Reading(inbound_id, decision.intent, confidence, decision.action.value)
     knowledge = services.knowledge
     if decision.action is Action.ANSWER and decision.intent:
-        await send_answer(context, chat_id, user_id, decision.intent, reading)
+        await send_answer(
+            context, chat_id, user_id, decision.intent, reading, see_also=decision.see_also
+        )
     elif decision.action is Action.ESCALATE:
         reason = EscalationReason(decision.intent or EscalationReason.MINTA_KONSULTAN)
         await escalate(

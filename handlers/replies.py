@@ -96,17 +96,47 @@ async def _record(
         logger.warning("A message to a user was not recorded: database unavailable (%s)", error)
 
 
-def answer_keyboard(intent: str) -> InlineKeyboardMarkup:
-    """Feedback and hand-off buttons under a topic answer."""
+FEEDBACK_GIVEN = "umpan:dinilai"
+"""Data of the thank-you that replaces the feedback buttons once pressed (a button that does
+nothing but say so again)."""
+
+
+def answer_keyboard(
+    knowledge: KnowledgeBase, intent: str, see_also: str | None = None
+) -> InlineKeyboardMarkup:
+    """Feedback, another close topic ("Lihat juga") when there is one, and the hand-off."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton("👍 Membantu", callback_data=f"umpan:ya:{intent}"),
                 InlineKeyboardButton("👎 Kurang membantu", callback_data=f"umpan:tidak:{intent}"),
             ],
+            *_see_also_row(knowledge, see_also),
             [InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")],
         ]
     )
+
+
+def feedback_given_keyboard(
+    knowledge: KnowledgeBase, *, helpful: bool, see_also: str | None
+) -> InlineKeyboardMarkup:
+    """An answer's buttons once rated: a thank-you instead of the feedback buttons, the other
+    topic still offered, and the hand-off kept when the answer did not help."""
+    thanks = knowledge.message("feedback_given_button")
+    rows = [
+        [InlineKeyboardButton(thanks, callback_data=FEEDBACK_GIVEN)],
+        *_see_also_row(knowledge, see_also),
+    ]
+    if not helpful:
+        rows.append([InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _see_also_row(knowledge: KnowledgeBase, intent: str | None) -> list[list[InlineKeyboardButton]]:
+    if intent is None:
+        return []
+    label = f"{knowledge.message('see_also_button')} {knowledge.title(intent)}"
+    return [[InlineKeyboardButton(label, callback_data=f"topik:{intent}")]]
 
 
 def topic_menu(
@@ -137,11 +167,18 @@ def consultant_keyboard() -> InlineKeyboardMarkup:
 
 
 async def send_answer(
-    context: AppContext, chat_id: int, user_id: int, intent: str, reading: Reading | None = None
+    context: AppContext,
+    chat_id: int,
+    user_id: int,
+    intent: str,
+    reading: Reading | None = None,
+    *,
+    see_also: str | None = None,
 ) -> None:
-    """Send the knowledge-base answer for an intent, with feedback buttons under topics."""
+    """Send the knowledge-base answer for an intent, with feedback buttons under topics and
+    ``see_also``, a close second topic, offered."""
     knowledge = context.services.knowledge
-    markup = answer_keyboard(intent) if intent in TOPIC_INTENTS else None
+    markup = answer_keyboard(knowledge, intent, see_also) if intent in TOPIC_INTENTS else None
     await send_to_user(
         context,
         chat_id=chat_id,

@@ -10,6 +10,7 @@ from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.error import BadRequest
 
+from bot.nlu.policy import Decision, reads_as_question
 from bot.queue import clock
 from bot.services import AppContext
 from bot.storage import (
@@ -85,24 +86,40 @@ async def rate(update: Update, context: AppContext) -> None:
     )
 
 
+async def awaited_rating_comment(session: AsyncSession, message: TelegramMessage) -> Ticket | None:
+    """The rated ticket whose comment the ASN's text may be (one is awaited), or None.
+
+    Such a text is read by the NLU before it is taken (``take_rating_comment``): a new
+    question is answered, not kept as a comment.
+    """
+    user, text = message.from_user, message.text
+    if user is None or not (text and text.strip()):
+        return None
+    return await pending_rating_comment(
+        session, user_id=user.id, now=clock.now(), window=COMMENT_WINDOW
+    )
+
+
 async def take_rating_comment(
-    session: AsyncSession, message: TelegramMessage, *, requested: bool = True
+    session: AsyncSession, message: TelegramMessage, reading: Decision | None
 ) -> Ticket | None:
     """Keep the ASN's text as the comment on their rating, if one is awaited.
 
-    The one place that decides whether a text is a rating comment: such a text is stored and
-    logged in the caller's transaction, and the caller thanks for it (``thank_for_comment``)
-    instead of passing it to the NLU. Returns the commented ticket, or None. ``requested`` is
-    False when the update gate saw no comment request for the user: then nothing is looked up.
+    The one place that decides whether a text is a rating comment: it is, unless the policy
+    reads it (``reading``; None when the NLU was unavailable) as a new question. A comment is
+    stored and logged in the caller's transaction, and the caller thanks for it
+    (``thank_for_comment``) instead of answering it. Returns the commented ticket, or None.
     """
-    user, text = message.from_user, message.text
-    if not requested or user is None or not (text and text.strip()):
+    if reads_as_question(reading):
         return None
-    ticket = await pending_rating_comment(
-        session, user_id=user.id, now=clock.now(), window=COMMENT_WINDOW
-    )
-    if ticket is None or not await store_rating_comment(
-        session, ticket_id=ticket.id, user_id=user.id, comment=text
+    ticket = await awaited_rating_comment(session, message)
+    user, text = message.from_user, message.text
+    if (
+        ticket is None
+        or user is None
+        or not await store_rating_comment(
+            session, ticket_id=ticket.id, user_id=user.id, comment=text
+        )
     ):
         return None
     await log_message(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from telegram import Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.services import AppContext
@@ -15,10 +18,19 @@ from bot.storage import (
     log_message,
     record_feedback,
 )
+from bot.storage.messages import recorded_feedback
+from bot.storage.transaction import in_transaction
 from handlers.escalation import escalate
-from handlers.input_bounds import consultant_button, feedback_button, refuse_button, topic_button
+from handlers.input_bounds import (
+    FeedbackButton,
+    consultant_button,
+    feedback_button,
+    refuse_button,
+    topic_button,
+)
 from handlers.replies import (
-    consultant_keyboard,
+    FEEDBACK_GIVEN,
+    feedback_given_keyboard,
     send_answer,
     send_to_user,
     topic_menu,
@@ -84,33 +96,62 @@ async def show_topic(update: Update, context: AppContext) -> None:
 
 
 async def record_answer_feedback(update: Update, context: AppContext) -> None:
-    """Record a Membantu / Kurang membantu press; offer a consultant when unhelpful."""
+    """Record a Membantu / Kurang membantu press once; the buttons become a thank-you."""
     query = update.callback_query
-    assert query is not None and update.effective_chat is not None
+    assert query is not None
+    knowledge = context.services.knowledge
+    if query.data == FEEDBACK_GIVEN:
+        await query.answer(knowledge.message("feedback_already_given"))
+        return
     button = feedback_button(query.data)
     if button is None:
         await refuse_button(query, context)
         return
-    helpful = button.helpful
-    async with context.services.sessions() as session:
+    earlier = await _record_once(context, query.from_user.id, button, query.message)
+    if earlier is not None:
+        await query.answer(knowledge.message("feedback_already_given"))
+    else:
+        await query.answer(
+            knowledge.message("feedback_given" if button.helpful else "feedback_given_unhelpful")
+        )
+    helpful = button.helpful if earlier is None else earlier
+    markup = feedback_given_keyboard(knowledge, helpful=helpful, see_also=_offered_topic(query))
+    with contextlib.suppress(BadRequest):  # an earlier press already replaced the buttons
+        await query.edit_message_reply_markup(markup)
+
+
+async def _record_once(
+    context: AppContext,
+    user_id: int,
+    button: FeedbackButton,
+    answer: MaybeInaccessibleMessage | None,
+) -> bool | None:
+    """Record the press unless this answer was rated before; return that earlier rating."""
+
+    async def record(session: AsyncSession) -> bool | None:
+        answer_id = answer.message_id if answer is not None else None
+        if answer_id is not None:
+            earlier = await recorded_feedback(session, user_id=user_id, answer_message_id=answer_id)
+            if earlier is not None:
+                return earlier
         await record_feedback(
             session,
-            user_id=query.from_user.id,
+            user_id=user_id,
             intent=button.intent,
-            helpful=helpful,
-            answer_message_id=query.message.message_id if query.message else None,
+            helpful=button.helpful,
+            answer_message_id=answer_id,
         )
-        await session.commit()
-    await query.answer("Terima kasih!" if helpful else None)
-    if not helpful:
-        knowledge = context.services.knowledge
-        await send_to_user(
-            context,
-            chat_id=update.effective_chat.id,
-            user_id=query.from_user.id,
-            html=knowledge.message("feedback_unhelpful"),
-            markup=consultant_keyboard(),
-        )
+        return None
+
+    return await in_transaction(context.services.sessions, record)
+
+
+def _offered_topic(query: CallbackQuery) -> str | None:
+    """The "Lihat juga" topic the pressed answer offers, read back from its buttons."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    buttons = [button for row in markup.inline_keyboard for button in row] if markup else []
+    topics = [topic_button(str(button.callback_data)) for button in buttons]
+    return next((topic for topic in topics if topic is not None), None)
 
 
 async def request_consultant(update: Update, context: AppContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.intents import Action
-from bot.nlu.policy import decide
+from bot.nlu.policy import SEE_ALSO_SHARE, decide, reads_as_question
 from bot.nlu.result import NluResult, ScopeSignals
 from bot.settings import DEFAULT_CONFIG_PATH, PolicySettings, load_settings
 
@@ -153,3 +153,61 @@ def test_small_talk_is_answered() -> None:
     result = reading([("salam", 0.9)], neighbour="salam", text="halo")
     assert decide(result, SETTINGS) == decide(result, SETTINGS)
     assert decide(result, SETTINGS).action is Action.ANSWER
+
+
+def test_an_answer_offers_a_close_second_topic() -> None:
+    first = 0.6
+    close = reading(
+        [("media_sosial", first), ("kampanye", SEE_ALSO_SHARE * first + 0.01)],
+        neighbour="media_sosial",
+    )
+    decision = decide(close, SETTINGS)
+    assert (decision.action, decision.intent) == (Action.ANSWER, "media_sosial")
+    assert decision.see_also == "kampanye"
+    far = reading(
+        [("media_sosial", first), ("kampanye", SEE_ALSO_SHARE * first - 0.01)],
+        neighbour="media_sosial",
+    )
+    assert decide(far, SETTINGS).see_also is None
+
+
+@pytest.mark.parametrize("second", ["di_luar_topik", "konsultasi_kasus", "salam"])
+def test_the_offer_is_the_best_other_topic_never_another_kind_of_intent(second: str) -> None:
+    result = reading([("sanksi", 0.5), (second, 0.3), ("pelaporan", 0.2)], neighbour="sanksi")
+    decision = decide(result, SETTINGS)
+    assert (decision.action, decision.see_also) == (Action.ANSWER, "pelaporan")
+    alone = reading([("sanksi", 0.6), (second, 0.35)], neighbour="sanksi")
+    assert decide(alone, SETTINGS).see_also is None
+
+
+def test_small_talk_and_other_actions_offer_no_second_topic() -> None:
+    small_talk = reading([("terima_kasih", 0.6), ("sanksi", 0.3)], neighbour="terima_kasih")
+    assert decide(small_talk, SETTINGS).action is Action.ANSWER
+    assert decide(small_talk, SETTINGS).see_also is None
+    clarify = reading([("hak_pilih", 0.42), ("dasar_netralitas", 0.40)], neighbour="hak_pilih")
+    assert decide(clarify, SETTINGS).see_also is None
+    case = reading([("konsultasi_kasus", 0.5), ("sanksi", 0.4)], neighbour="konsultasi_kasus")
+    assert decide(case, SETTINGS).see_also is None
+
+
+@pytest.mark.parametrize(
+    "ranking, neighbour, is_question",
+    [
+        ([("media_sosial", 0.9)], "media_sosial", True),  # a topic the policy answers
+        ([("konsultasi_kasus", 0.8)], "konsultasi_kasus", True),  # a personal case
+        ([("terima_kasih", 0.9)], "terima_kasih", False),  # thanks: a remark
+        ([("salam", 0.9)], "salam", False),
+        ([("lkbh_korpri", 0.9)], "lkbh_korpri", False),  # "lkbh korpri mantap": the service
+        ([("minta_konsultan", 0.9)], "minta_konsultan", False),  # "konsultannya ramah"
+        ([("di_luar_topik", 0.9)], "di_luar_topik", False),
+        ([("hak_pilih", 0.42), ("dasar_netralitas", 0.40)], "hak_pilih", False),  # unsure
+    ],
+)
+def test_a_new_question_is_a_topic_answered_or_a_personal_case(
+    ranking: list[tuple[str, float]], neighbour: str, is_question: bool
+) -> None:
+    assert reads_as_question(decide(reading(ranking, neighbour=neighbour), SETTINGS)) is is_question
+
+
+def test_an_unread_message_is_not_a_question() -> None:
+    assert reads_as_question(None) is False

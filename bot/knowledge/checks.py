@@ -24,8 +24,6 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "closing": frozenset(),
     "welcome": frozenset({"name", "pseudonym", "retention_days"}),
     "menu": frozenset(),
-    "feedback_thanks": frozenset(),
-    "feedback_unhelpful": frozenset(),
     "empty_message": frozenset(),
     "text_only": frozenset(),
     "ticket_open": frozenset({"ticket_number"}),
@@ -66,6 +64,12 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "edited_command_ignored": frozenset(),
     "edit_forwarded": frozenset({"ticket_number"}),
     "staff_user_correction": frozenset({"ticket_number", "text"}),
+    # Answer buttons (issue 22)
+    "feedback_given_button": frozenset(),
+    "feedback_given": frozenset(),
+    "feedback_given_unhelpful": frozenset(),
+    "feedback_already_given": frozenset(),
+    "see_also_button": frozenset(),
 }
 """System messages the handlers use, with the placeholders each must contain."""
 

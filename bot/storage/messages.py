@@ -128,6 +128,19 @@ async def record_feedback(
     return feedback
 
 
+async def recorded_feedback(
+    session: AsyncSession, *, user_id: int, answer_message_id: int
+) -> bool | None:
+    """Whether the user found this answer (the bot's Telegram message id) helpful, as first
+    recorded; None when they have not rated it."""
+    return await session.scalar(
+        select(Feedback.helpful)
+        .where(Feedback.user_id == user_id, Feedback.answer_message_id == answer_message_id)
+        .order_by(Feedback.id)
+        .limit(1)
+    )
+
+
 async def delete_messages_older_than(session: AsyncSession, *, cutoff: datetime) -> int:
     """Delete logged messages created before ``cutoff``; return how many."""
     return await execute_counting(session, delete(Message).where(Message.created_at < cutoff))

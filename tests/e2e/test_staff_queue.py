@@ -170,7 +170,7 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     assert "khusus untuk konsultan" in await command(standin, OUTSIDER, "/tiket 1", STAFF_CHAT_ID)
 
     # The owner closes; the ASN rates 5, the bot restarts, and then the ASN comments: the
-    # comment is still expected, is stored, and never reaches the NLU.
+    # comment is still expected and is stored (read first: it does not read as a question).
     mark = len(standin.sent)
     await standin.press_button(owner, card.message_id, f"tiket:tutup:{n}", chat_id=STAFF_CHAT_ID)
     [closing] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)

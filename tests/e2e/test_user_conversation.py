@@ -49,8 +49,8 @@ async def test_question_gets_a_cited_answer_and_feedback_is_recorded(
         "konsultan:tombol",
     ]
     await standin.press_button(ASN, answer, "umpan:tidak:media_sosial")
-    [offer] = await standin.wait_for_sent(chat_id=ASN.id, since=1)
-    assert offer.callback_data == ["konsultan:tombol"]
+    [offer] = await standin.wait_for_sent(chat_id=ASN.id, since=1)  # the answer, edited
+    assert offer.callback_data == ["umpan:dinilai", "konsultan:tombol"]
     async with db() as session:
         inbound = (await session.scalars(select(Message).where(Message.direction == "in"))).one()
         feedback = (await session.scalars(select(Feedback))).one()
