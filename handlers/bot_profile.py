@@ -38,6 +38,8 @@ STAFF_MENU = (
     BotCommand("tiket", "Riwayat tiket: /tiket N"),
     BotCommand("ambil", "Ambil tiket: /ambil N"),
     BotCommand("jawab", "Jawab pengguna: /jawab N teks"),
+    BotCommand("kirim", "Kirim jawaban topik ke ASN: /kirim N topik"),
+    BotCommand("catatan", "Catatan internal, tidak terlihat ASN: /catatan N teks"),
     BotCommand("tutup", "Tutup tiket: /tutup N"),
     BotCommand("statistik", "Statistik tiket untuk koordinator"),
 )

@@ -2,8 +2,9 @@
 
 Before it, ``bot.intake`` claimed the update (de-duplication) and the gate of
 ``handlers.updates`` registered the user and counted the message. A user with an open ticket
-talks to the consultant: their messages are relayed, never answered by the bot; a text the
-bot asked for as a rating comment is kept as such, unless it reads as a new question.
+talks to the consultant: their messages are relayed; while nobody has claimed the ticket the
+bot still answers a topic question beside it, once a consultant has, the bot is silent. A
+text the bot asked for as a rating comment is kept as such, unless it reads as a new question.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot.intents import Action
+from bot.intents import TOPIC_INTENTS, Action
+from bot.knowledge import render_answer
 from bot.nlu.result import NluUnavailable
 from bot.nlu.understanding import Understood
 from bot.services import AppContext
-from bot.storage import EscalationReason, Ticket
+from bot.storage import EscalationReason, Ticket, TicketStatus
 from bot.storage.messages import Reading
 from bot.storage.transaction import in_transaction
 from handlers.escalation import escalate
 from handlers.inbound import Inbound, log_inbound, record_inbound
 from handlers.replies import (
+    answer_keyboard,
     clarify_keyboard,
     consultant_keyboard,
     send_answer,
@@ -62,6 +65,7 @@ async def handle_text(update: Update, context: AppContext) -> None:
             return
     if logged.ticket is not None:
         await relay_user_message(context, logged.ticket, message)
+        await _answer_beside_waiting_ticket(context, message, logged, understood)
         return
     if not text.strip():
         await send_to_user(
@@ -86,6 +90,65 @@ async def handle_text(update: Update, context: AppContext) -> None:
         )
         return
     await _respond(context, message.chat_id, user.id, text, inbound_id, understood)
+
+
+async def _answer_beside_waiting_ticket(
+    context: AppContext, message: TelegramMessage, logged: Inbound, understood: Understood | None
+) -> None:
+    """Answer a topic question the ticket need not wait for, then say that the ticket waits."""
+    ticket = logged.ticket
+    assert ticket is not None and message.from_user is not None
+    understood = await _topic_beside_waiting_ticket(context, ticket, message.text, understood)
+    if understood is None:
+        return
+    knowledge, chat_id, user_id = context.services.knowledge, message.chat_id, message.from_user.id
+    decision = understood.decision
+    intent = decision.intent
+    assert intent is not None  # a topic
+    reading = Reading(
+        logged.question.message_id, intent, understood.result.confidence, decision.action.value
+    )
+    sent = await send_to_user(
+        context,
+        chat_id=chat_id,
+        user_id=user_id,
+        html=render_answer(knowledge, intent),
+        markup=answer_keyboard(knowledge, intent, decision.see_also, handoff=False),
+        intent=intent,
+        action=decision.action.value,
+        ticket_id=ticket.id,
+        reading=reading,
+    )
+    if sent is not None:
+        await send_to_user(
+            context,
+            chat_id=chat_id,
+            user_id=user_id,
+            html=knowledge.message("ticket_waiting_answer", ticket_number=ticket.id),
+            ticket_id=ticket.id,
+        )
+
+
+async def _topic_beside_waiting_ticket(
+    context: AppContext, ticket: Ticket, text: str | None, understood: Understood | None
+) -> Understood | None:
+    """The reading of a topic question to answer beside the user's open ticket, or None.
+
+    An unclaimed ticket does not mute the assistant: a question the policy answers with a
+    topic is answered. Anything else (clarify, out of scope, a personal case: what the ticket
+    is for), a text the NLU cannot read now, and every message once a consultant has claimed
+    the ticket are the consultant's alone.
+    """
+    if ticket.status != TicketStatus.BARU or not (text or "").strip():
+        return None
+    try:
+        understood = understood or await context.services.understanding.read(text or "")
+    except NluUnavailable as error:
+        logger.info("NLU unavailable; the message is only relayed to its ticket (%s)", error)
+        return None
+    decision = understood.decision
+    answered = decision.action is Action.ANSWER and decision.intent in TOPIC_INTENTS
+    return understood if answered else None
 
 
 async def _read_unless_unavailable(context: AppContext, text: str) -> Understood | None:

@@ -102,19 +102,20 @@ nothing but say so again)."""
 
 
 def answer_keyboard(
-    knowledge: KnowledgeBase, intent: str, see_also: str | None = None
+    knowledge: KnowledgeBase, intent: str, see_also: str | None = None, *, handoff: bool = True
 ) -> InlineKeyboardMarkup:
-    """Feedback, another close topic ("Lihat juga") when there is one, and the hand-off."""
-    return InlineKeyboardMarkup(
+    """Feedback, another close topic ("Lihat juga") when there is one, and the hand-off
+    (left out, ``handoff=False``, while the user's ticket already waits for a consultant)."""
+    rows = [
         [
-            [
-                InlineKeyboardButton("👍 Membantu", callback_data=f"umpan:ya:{intent}"),
-                InlineKeyboardButton("👎 Kurang membantu", callback_data=f"umpan:tidak:{intent}"),
-            ],
-            *_see_also_row(knowledge, see_also),
-            [InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")],
-        ]
-    )
+            InlineKeyboardButton("👍 Membantu", callback_data=f"umpan:ya:{intent}"),
+            InlineKeyboardButton("👎 Kurang membantu", callback_data=f"umpan:tidak:{intent}"),
+        ],
+        *_see_also_row(knowledge, see_also),
+    ]
+    if handoff:
+        rows.append([InlineKeyboardButton(CONSULTANT_BUTTON, callback_data="konsultan:tombol")])
+    return InlineKeyboardMarkup(rows)
 
 
 def feedback_given_keyboard(

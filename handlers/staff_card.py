@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, Forbidden
 
 from bot.queue import clock
-from bot.queue.formatting import ticket_card, user_label
+from bot.queue.formatting import CARD_NOTES, ticket_card, user_label
 from bot.queue.office_hours import OfficeHours
 from bot.services import AppContext
 from bot.storage import (
@@ -38,6 +38,7 @@ from bot.storage.outbox import (
     remember_ticket_topic,
 )
 from bot.storage.queue_extra import recent_chat_messages
+from bot.storage.ticket_notes import notes_of_ticket
 from bot.telegram_text import TOPIC_NAME_LIMIT, shorten
 from handlers.staff_erasure import erase_tickets
 
@@ -95,7 +96,8 @@ def topic_label(context: AppContext, topic: str | None) -> str:
 
 
 async def render_card(context: AppContext, ticket: Ticket) -> str:
-    """The card's HTML as the ticket stands now, with the conversation's last messages."""
+    """The card's HTML as the ticket stands now, with its newest internal notes and the
+    conversation's last messages."""
     services = context.services
     async with services.sessions() as session:
         user = await get_user(session, user_id=ticket.user_id)
@@ -103,6 +105,7 @@ async def render_card(context: AppContext, ticket: Ticket) -> str:
         history = (
             await recent_chat_messages(session, chat_id=user.chat_id, limit=limit) if user else []
         )
+        notes = await notes_of_ticket(session, ticket_id=ticket.id, newest=CARD_NOTES)
     return ticket_card(
         ticket,
         who=user_label(user),
@@ -110,6 +113,7 @@ async def render_card(context: AppContext, ticket: Ticket) -> str:
         history=history,
         now=clock.now(),
         zone=OfficeHours.from_settings(services.settings.queue).zone,
+        notes=notes,
     )
 
 

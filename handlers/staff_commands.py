@@ -16,6 +16,7 @@ from bot.storage import (
     ticket_messages,
     ticket_statistics,
 )
+from bot.storage.ticket_notes import notes_of_ticket
 from handlers.bot_profile import STAFF_MENU
 from handlers.input_bounds import command_id, queue_command
 from handlers.staff_actions import claim, close_as_consultant
@@ -44,7 +45,7 @@ async def show_queue(update: Update, context: AppContext) -> None:
 
 
 async def show_ticket(update: Update, context: AppContext) -> None:
-    """/tiket N: the ticket's full history."""
+    """/tiket N: the ticket's full history, its internal notes among the messages."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     number = ticket_number(context)
@@ -57,6 +58,7 @@ async def show_ticket(update: Update, context: AppContext) -> None:
         if ticket is not None:
             who = user_label(await get_user(session, user_id=ticket.user_id))
             messages = await ticket_messages(session, ticket_id=number)
+            notes = await notes_of_ticket(session, ticket_id=number)
             await record_audit_event(
                 session, actor_id=user.id, action="lihat_tiket", ticket_id=number
             )
@@ -65,7 +67,7 @@ async def show_ticket(update: Update, context: AppContext) -> None:
         await message.reply_text(f"Tiket {number} tidak ditemukan.")
         return
     zone = OfficeHours.from_settings(services.settings.queue).zone
-    for part in ticket_history(ticket, who=who, messages=messages, zone=zone):
+    for part in ticket_history(ticket, who=who, messages=messages, zone=zone, notes=notes):
         await message.reply_text(part)
 
 

@@ -32,8 +32,10 @@ from handlers import staff_commands as commands
 from handlers.input_bounds import refuse_button, ticket_button
 from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant, release
+from handlers.staff_canned import send_canned_reply
 from handlers.staff_card import post_notices, ticket_card_keyboard
 from handlers.staff_jobs import check_interval_seconds, check_queue
+from handlers.staff_notes import note_command
 from handlers.staff_queue_view import press_queue_button
 from handlers.staff_rating import close_own_ticket, rate, take_rating_comment, thank_for_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
@@ -112,6 +114,8 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("tiket", commands.show_ticket, filters=staff),
         CommandHandler("ambil", commands.claim_command, filters=staff),
         CommandHandler("jawab", answer_command, filters=staff),
+        CommandHandler("kirim", send_canned_reply, filters=staff),
+        CommandHandler("catatan", note_command, filters=staff),
         CommandHandler("tutup", commands.close_command, filters=staff),
         CommandHandler("statistik", commands.show_statistics, filters=staff),
         # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.

@@ -37,6 +37,7 @@ from handlers.consultant_messages import (
 from handlers.input_bounds import parse_id
 from handlers.staff_actions import owner_problem
 from handlers.staff_card import queue_staff_notice
+from handlers.staff_notes import marked_note, take_marked_note
 from handlers.updates import kind_of
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,9 @@ async def relay_consultant_reply(update: Update, context: AppContext) -> None:
         return  # otherwise: ordinary talk among the consultants
     if message.from_user.id not in context.services.settings.staff.consultant_ids:
         await message.reply_text(context.services.knowledge.message("staff_only_alert"))
+        return
+    if (note := marked_note(message)) is not None:  # any consultant's, and never to the ASN
+        await take_marked_note(context, ticket.id, message, note)
         return
     problem = owner_problem(ticket, ticket.id, message.from_user.id)
     if problem is not None:

@@ -70,6 +70,20 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "feedback_given_unhelpful": frozenset(),
     "feedback_already_given": frozenset(),
     "see_also_button": frozenset(),
+    # Canned replies (issue 22)
+    "canned_usage": frozenset(),
+    "canned_unknown_topic": frozenset({"topic"}),
+    "canned_ambiguous_topic": frozenset({"topic"}),
+    "canned_topic_line": frozenset({"topic", "title"}),
+    "canned_sent": frozenset({"title", "ticket_number"}),
+    "canned_blocked": frozenset({"ticket_number"}),
+    # Waiting ticket (issue 22)
+    "ticket_waiting_answer": frozenset({"ticket_number"}),
+    # Internal notes (issue 22)
+    "note_usage": frozenset(),
+    "note_saved": frozenset({"ticket_number"}),
+    "note_ticket_missing": frozenset({"ticket_number"}),
+    "staff_note": frozenset({"author", "ticket_number", "text"}),
 }
 """System messages the handlers use, with the placeholders each must contain."""
 

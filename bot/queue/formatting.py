@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.queue.office_hours import ZONE_LABELS
 from bot.storage import EscalationReason, Message, Ticket, TicketStatistics, TicketStatus, User
+from bot.storage.models import TicketNote
 from bot.storage.queue_pages import QueueEntry, QueueFilter, QueuePage
 from bot.telegram_text import (
     MESSAGE_LIMIT,
@@ -39,6 +40,12 @@ NAME_LIMIT = 64
 """A person's name (an ASN who shares it, a consultant)."""
 TOPICS_LIMIT = 1000
 """The /statistik line of tickets by topic."""
+NOTE_LIMIT = 3000
+"""An internal note's text in /tiket (whole, as a rule: a line of its own message)."""
+CARD_NOTE_LIMIT = 200
+"""An internal note's text on the card."""
+CARD_NOTES = 3
+"""The newest internal notes a card shows."""
 QUEUE_PAGE_SIZE = 10
 """Tickets on one page of /antrian: ten fit one message with the longest names and topics."""
 FILTER_TITLES = {
@@ -120,6 +127,14 @@ def message_line(message: Message) -> str:
     return f"{who} {html.escape(body or '(kosong)')}"
 
 
+def note_line(note: TicketNote, limit: int) -> str:
+    """An internal note as a line for consultants: 📝, its author, its text (shortened)."""
+    author = shorten(note.author_name or "konsultan", NAME_LIMIT)
+    return (
+        f"📝 <i>Catatan {html.escape(author)}:</i> {html.escape(shorten(note.text.strip(), limit))}"
+    )
+
+
 def ticket_card(
     ticket: Ticket,
     *,
@@ -128,9 +143,11 @@ def ticket_card(
     history: Sequence[Message],
     now: datetime,
     zone: ZoneInfo,
+    notes: Sequence[TicketNote] = (),
 ) -> str:
-    """The ticket's card in the staff group, within one message: the newest of ``history``
-    that fit, after a line pointing to /tiket when older ones are left out."""
+    """The ticket's card in the staff group, within one message: the internal ``notes``
+    (shortened), then the newest of ``history`` that fit, after a line pointing to /tiket when
+    older ones are left out."""
     question = shorten(ticket.question or "(tanpa teks)", QUESTION_LIMIT)
     card = [
         f"{STATUS_ICONS[ticket.status]} <b>Tiket {ticket.id}</b> · "
@@ -144,6 +161,9 @@ def ticket_card(
         "<b>Pertanyaan:</b>",
         f"<blockquote>{html.escape(question)}</blockquote>",
     ]
+    if notes:
+        card += ["<b>Catatan internal</b> (tidak terlihat oleh ASN):"]
+        card += [note_line(note, CARD_NOTE_LIMIT) for note in notes]
     reply_hint = "<i>Balas kartu ini (atau pesan yang diteruskan) untuk menjawab.</i>"
     foot = ["", reply_hint] if ticket.status != TicketStatus.SELESAI else []
     if history:
@@ -212,9 +232,15 @@ def queue_entry(entry: QueueEntry, topic_of: Callable[[str | None], str], now: d
 
 
 def ticket_history(
-    ticket: Ticket, *, who: str, messages: Sequence[Message], zone: ZoneInfo
+    ticket: Ticket,
+    *,
+    who: str,
+    messages: Sequence[Message],
+    zone: ZoneInfo,
+    notes: Sequence[TicketNote] = (),
 ) -> list[str]:
-    """/tiket N: the whole history, split into Telegram-sized parts."""
+    """/tiket N: the whole history, the internal ``notes`` among the messages by time, split
+    into Telegram-sized parts."""
     head = [
         f"🗂 <b>Tiket {ticket.id}</b> · {html.escape(who)} · {status_line(ticket)}",
         f"Dibuka {local_stamp(ticket.created_at, zone)}"
@@ -222,7 +248,10 @@ def ticket_history(
     ]
     if ticket.rating_comment:
         head.append(f"Komentar: {html.escape(shorten(ticket.rating_comment, LINE_LIMIT))}")
-    body = [f"{local_stamp(m.created_at, zone)} {message_line(m)}" for m in messages]
+    entries = [(m.created_at, message_line(m)) for m in messages]
+    entries += [(n.created_at, note_line(n, NOTE_LIMIT)) for n in notes]
+    entries.sort(key=lambda entry: entry[0])  # stable: a message before a note of its time
+    body = [f"{local_stamp(at, zone)} {line}" for at, line in entries]
     return split_html_lines([*head, "", *(body or ["(belum ada pesan)"])])
 
 

@@ -239,3 +239,20 @@ class SendBudget(Base):
     second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     """Unix time of the window (seconds; a group's window is a minute, its start second)."""
     sent: Mapped[int] = mapped_column(Integer)
+
+
+class TicketNote(Base):
+    """An internal note a consultant wrote on a ticket (``bot.storage.ticket_notes``): shown to
+    consultants in /tiket and on the card, never sent to the ASN. Deleted with the ticket's
+    texts: by the ASN's /hapus_data and by the retention period."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

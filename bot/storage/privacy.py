@@ -14,6 +14,7 @@ from bot.storage.base import utcnow
 from bot.storage.enums import AuditAction, ClosedBy
 from bot.storage.models import Feedback, Message, Ticket, User
 from bot.storage.outbox import blank_ticket_notices
+from bot.storage.ticket_notes import delete_notes_of_tickets
 from bot.storage.ticket_queries import get_open_ticket
 from bot.storage.tickets import close_ticket
 
@@ -46,10 +47,11 @@ async def delete_user_data(session: AsyncSession, *, user_id: int) -> DeletionSu
     Closes an open ticket (closed by ``pengguna``), deletes every message of the user's private
     chat, of the user and of their tickets (consultants' replies too), detaches their answer
     feedback, removes ticket questions and rating comments (status, topic, times and rating
-    stay for statistics), empties the staff outbox's notices about their tickets, clears the
-    name fields and records a ``hapus_data`` audit event. Returns with it what the staff chat
-    holds about each ticket (``staff_traces``), for the caller to queue its erasure in this
-    transaction. The pseudonym and Telegram id stay so that the bot can still talk to the user.
+    stay for statistics) and the consultants' internal notes on their tickets, empties the
+    staff outbox's notices about their tickets, clears the name fields and records a
+    ``hapus_data`` audit event. Returns with it what the staff chat holds about each ticket
+    (``staff_traces``), for the caller to queue its erasure in this transaction. The pseudonym
+    and Telegram id stay so that the bot can still talk to the user.
     """
     user = await session.get(User, user_id)
     if user is None:
@@ -75,6 +77,7 @@ async def delete_user_data(session: AsyncSession, *, user_id: int) -> DeletionSu
     )
     staff_traces = await _staff_traces(session, ticket_ids, theirs)
     messages_deleted = await execute_counting(session, delete(Message).where(theirs))
+    await delete_notes_of_tickets(session, ticket_ids)  # notes are about the person too
     feedback_anonymised = await execute_counting(
         session,
         update(Feedback)

@@ -18,6 +18,7 @@ from bot.storage.audit import record_audit_event
 from bot.storage.base import utcnow
 from bot.storage.enums import AuditAction, ClosedBy, EscalationReason, TicketStatus
 from bot.storage.models import Ticket
+from bot.storage.ticket_notes import delete_notes_closed_before
 from bot.storage.ticket_queries import get_open_ticket, get_ticket
 
 
@@ -161,9 +162,11 @@ async def close_ticket(
 
 
 async def clear_ticket_texts_closed_before(session: AsyncSession, *, cutoff: datetime) -> int:
-    """Remove the question and the rating comment of tickets closed before ``cutoff`` (the
-    retention period counts from the end of the case; an open ticket keeps its question for
-    the consultant); status, topic, times and rating stay. Return how many were cleared."""
+    """Remove the question, the rating comment and the internal notes of tickets closed
+    before ``cutoff`` (the retention period counts from the end of the case; an open ticket
+    keeps its question for the consultant); status, topic, times and rating stay. Return how
+    many tickets' question or comment were cleared."""
+    await delete_notes_closed_before(session, cutoff=cutoff)
     return await execute_counting(
         session,
         update(Ticket)

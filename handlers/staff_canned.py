@@ -1,0 +1,145 @@
+"""Canned replies: ``/kirim N topik`` sends a knowledge-base answer into ticket N.
+
+The ASN receives the answer exactly as the assistant renders it (``render_answer``), under the
+LKBH label every consultant message carries (``handlers.consultant_messages``), without the
+assistant's feedback buttons: it comes from the consultant, and is logged as theirs.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Message as TelegramMessage
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.intents import TOPIC_INTENTS
+from bot.knowledge import KnowledgeBase, render_answer
+from bot.services import AppContext
+from bot.storage import (
+    MessageDirection,
+    Ticket,
+    get_ticket,
+    get_user,
+    log_message,
+    mark_user_inactive,
+    record_audit_event,
+    record_first_reply,
+)
+from bot.telegram_text import split_html_lines, visible_text
+from handlers.consultant_messages import send_text_as_lkbh
+from handlers.input_bounds import parse_id
+from handlers.staff_actions import owner_problem
+
+CANNED_REPLY = "kirim"
+"""The audit action of a knowledge-base answer sent into a ticket; its detail is the topic."""
+
+
+def find_topics(knowledge: KnowledgeBase, wanted: str) -> tuple[str, ...]:
+    """The topics ``wanted`` names: its id, else its title (case-insensitive), else the titles
+    holding each of its words. One topic is a match; none or several, the consultant chooses."""
+    query = wanted.strip().casefold()
+    topics = [intent for intent in TOPIC_INTENTS if intent in knowledge.entries]
+    if query in topics:
+        return (query,)
+    titled = tuple(i for i in topics if knowledge.title(i).casefold() == query)
+    if titled:
+        return titled
+    words = query.split()
+    return tuple(
+        intent
+        for intent in topics
+        if words and all(word in knowledge.title(intent).casefold().split() for word in words)
+    )
+
+
+async def send_canned_reply(update: Update, context: AppContext) -> None:
+    """/kirim N topik: send the topic's knowledge-base answer to ticket N's ASN as from LKBH."""
+    message = update.effective_message
+    assert message is not None and message.from_user is not None
+    knowledge = context.services.knowledge
+    args = context.args or []
+    ticket_id = parse_id(args[0]) if args else None
+    if ticket_id is None or len(args) < 2:
+        await reply_with_topics(message, knowledge, knowledge.message("canned_usage"))
+        return
+    wanted = " ".join(args[1:])
+    found = find_topics(knowledge, wanted)
+    if len(found) != 1:
+        key = "canned_ambiguous_topic" if found else "canned_unknown_topic"
+        await reply_with_topics(message, knowledge, knowledge.message(key, topic=wanted), found)
+        return
+    [intent] = found
+    async with context.services.sessions() as session:
+        ticket = await get_ticket(session, ticket_id=ticket_id)
+    problem = owner_problem(ticket, ticket_id, message.from_user.id)
+    if problem is not None or ticket is None:
+        await message.reply_text(html.escape(problem or f"Tiket {ticket_id} tidak ditemukan."))
+        return
+    delivered = await deliver_canned_reply(context, ticket, message.from_user.id, intent)
+    if delivered:
+        title = knowledge.title(intent)
+        reply = knowledge.message("canned_sent", title=title, ticket_number=ticket_id)
+    else:
+        reply = knowledge.message("canned_blocked", ticket_number=ticket_id)
+    await message.reply_text(reply)
+
+
+async def reply_with_topics(
+    message: TelegramMessage,
+    knowledge: KnowledgeBase,
+    heading: str,
+    topics: tuple[str, ...] = (),
+) -> None:
+    """Reply with ``heading`` and the topics (all of them when none are given), id and title,
+    in as many messages as Telegram's limit needs."""
+    listed = topics or tuple(i for i in TOPIC_INTENTS if i in knowledge.entries)
+    lines = [
+        knowledge.message("canned_topic_line", topic=intent, title=knowledge.title(intent))
+        for intent in listed
+    ]
+    for part in split_html_lines([heading, *lines]):
+        await message.reply_text(part)
+
+
+async def deliver_canned_reply(
+    context: AppContext, ticket: Ticket, consultant_id: int, intent: str
+) -> bool:
+    """Send the answer to the ticket's ASN under the LKBH label and log it as the consultant's
+    (like /jawab, audit action ``kirim``); False if the ASN cannot receive it."""
+    services = context.services
+    async with services.sessions() as session:
+        user = await get_user(session, user_id=ticket.user_id)
+    if user is None:
+        return False
+    answer = render_answer(services.knowledge, intent)
+    try:
+        sent_id = await send_text_as_lkbh(context, user.chat_id, answer)
+    except Forbidden:
+        async with services.sessions() as session:
+            await mark_user_inactive(session, user_id=user.telegram_user_id)
+            await session.commit()
+        return False
+    async with services.sessions() as session:
+        await log_message(
+            session,
+            chat_id=user.chat_id,
+            user_id=user.telegram_user_id,
+            direction=MessageDirection.OUT,
+            text=visible_text(answer),
+            kind="text",
+            telegram_message_id=sent_id,
+            intent=intent,
+            action="konsultan",
+            ticket_id=ticket.id,
+        )
+        await record_first_reply(session, ticket_id=ticket.id)
+        await record_audit_event(
+            session,
+            actor_id=consultant_id,
+            action=CANNED_REPLY,
+            ticket_id=ticket.id,
+            detail=intent,
+        )
+        await session.commit()
+    return True
