@@ -11,25 +11,19 @@ import html
 
 from telegram import Message as TelegramMessage
 from telegram import Update
-from telegram.error import Forbidden
 
 from bot.intents import TOPIC_INTENTS
 from bot.knowledge import KnowledgeBase, render_answer
 from bot.services import AppContext
 from bot.storage import (
-    MessageDirection,
     Ticket,
     get_ticket,
-    get_user,
-    log_message,
-    mark_user_inactive,
-    record_audit_event,
-    record_first_reply,
 )
 from bot.telegram_text import split_html_lines, visible_text
-from handlers.consultant_messages import send_text_as_lkbh
+from handlers.consultant_messages import WrittenAnswer
 from handlers.input_bounds import parse_id
 from handlers.staff_actions import owner_problem
+from handlers.staff_replies import deliver_answer
 
 CANNED_REPLY = "kirim"
 """The audit action of a knowledge-base answer sent into a ticket; its detail is the topic."""
@@ -105,41 +99,10 @@ async def reply_with_topics(
 async def deliver_canned_reply(
     context: AppContext, ticket: Ticket, consultant_id: int, intent: str
 ) -> bool:
-    """Send the answer to the ticket's ASN under the LKBH label and log it as the consultant's
-    (like /jawab, audit action ``kirim``); False if the ASN cannot receive it."""
-    services = context.services
-    async with services.sessions() as session:
-        user = await get_user(session, user_id=ticket.user_id)
-    if user is None:
-        return False
-    answer = render_answer(services.knowledge, intent)
-    try:
-        sent_id = await send_text_as_lkbh(context, user.chat_id, answer)
-    except Forbidden:
-        async with services.sessions() as session:
-            await mark_user_inactive(session, user_id=user.telegram_user_id)
-            await session.commit()
-        return False
-    async with services.sessions() as session:
-        await log_message(
-            session,
-            chat_id=user.chat_id,
-            user_id=user.telegram_user_id,
-            direction=MessageDirection.OUT,
-            text=visible_text(answer),
-            kind="text",
-            telegram_message_id=sent_id,
-            intent=intent,
-            action="konsultan",
-            ticket_id=ticket.id,
-        )
-        await record_first_reply(session, ticket_id=ticket.id)
-        await record_audit_event(
-            session,
-            actor_id=consultant_id,
-            action=CANNED_REPLY,
-            ticket_id=ticket.id,
-            detail=intent,
-        )
-        await session.commit()
-    return True
+    """Send the answer to the ticket's ASN as /jawab sends a consultant's (audit action
+    ``kirim``); False if the ASN cannot receive it."""
+    rendered = render_answer(context.services.knowledge, intent)
+    answer = WrittenAnswer(text=visible_text(rendered), html=rendered)
+    return await deliver_answer(
+        context, ticket, consultant_id, answer=answer, intent=intent, audit=(CANNED_REPLY, intent)
+    )

@@ -130,8 +130,12 @@ async def deliver_answer(
     *,
     source: TelegramMessage | None = None,
     answer: WrittenAnswer | None = None,
+    intent: str | None = None,
+    audit: tuple[str, str] | None = None,
 ) -> bool:
-    """Send a consultant's message (or /jawab's answer) to the ASN as from LKBH; log it."""
+    """Send a consultant's message (or a written answer: /jawab's, /kirim's) to the ASN as from
+    LKBH; log it, with the topic ``intent`` of a knowledge-base answer, and audit it (the action
+    and detail ``audit``; by default /jawab's); False if the ASN cannot receive it."""
     services = context.services
     async with services.sessions() as session:
         user = await get_user(session, user_id=ticket.user_id)
@@ -160,16 +164,14 @@ async def deliver_answer(
             kind=kind,
             telegram_message_id=sent_id,
             staff_message_id=source.message_id if source is not None else None,
+            intent=intent,
             action="konsultan",
             ticket_id=ticket.id,
         )
         await record_first_reply(session, ticket_id=ticket.id)
+        action, detail = audit or (AuditAction.JAWAB, "salin" if source is not None else "/jawab")
         await record_audit_event(
-            session,
-            actor_id=consultant_id,
-            action=AuditAction.JAWAB,
-            ticket_id=ticket.id,
-            detail="salin" if source is not None else "/jawab",
+            session, actor_id=consultant_id, action=action, ticket_id=ticket.id, detail=detail
         )
         await session.commit()
     return True
