@@ -181,13 +181,22 @@ class StaffSettings(_Section):
     """The consultants' Telegram group; unset: consultants work in private chat."""
     consultant_ids: Annotated[tuple[int, ...], Env("CONSULTANT_IDS")] = ()
     """Telegram user ids allowed to use the staff commands."""
+    coordinator_ids: Annotated[tuple[int, ...], Env("COORDINATOR_IDS")] = ()
+    """LKBH coordinators: take over or release any ticket; they are consultants too."""
+    office: str = "LKBH Korpri"
+    """The office this bot serves; reply templates are kept per office."""
 
-    @field_validator("consultant_ids", mode="before")
+    @field_validator("consultant_ids", "coordinator_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(int(part) for part in value.replace(";", ",").split(",") if part.strip())
         return value
+
+    @property
+    def team_ids(self) -> frozenset[int]:
+        """Everyone who may use the staff commands: consultants and coordinators."""
+        return frozenset(self.consultant_ids) | frozenset(self.coordinator_ids)
 
 
 class PrivacySettings(_Section):
@@ -206,6 +215,9 @@ class QueueSettings(_Section):
     """Remind the staff group when the ticket is still without a reply this much longer."""
     remind_every_minutes: int = 60
     """Least time between two reminders of one ticket (all reminder times: office hours only)."""
+    release_silent_owner_minutes: int = 240
+    """Give a claimed ticket back to the queue when its owner did nothing on it this long
+    (office time; 0: never)."""
     auto_close_days: int = 7
     """Close a ticket after this many days without a user reply."""
     office_hours_start: str = "08:00"

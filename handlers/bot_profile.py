@@ -106,7 +106,7 @@ async def publish_profile(bot: Bot, settings: Settings) -> None:
         if settings.staff.chat_id is not None:
             scope = BotCommandScopeChat(settings.staff.chat_id)
             await _refusal_logged("staff group's menu", bot.set_my_commands(STAFF_MENU, scope))
-        for consultant_id in settings.staff.consultant_ids:
+        for consultant_id in sorted(settings.staff.team_ids):
             menu = f"menu of consultant {consultant_id}"
             await _refusal_logged(menu, _set_consultant_menu(bot, consultant_id))
     except TelegramError as failure:  # after the retries: an outage, not a refusal

@@ -82,7 +82,7 @@ async def press_ticket_button(update: Update, context: AppContext) -> None:
     """Claim, release or close a ticket from its card; only consultants may press."""
     query = update.callback_query
     assert query is not None
-    if query.from_user.id not in context.services.settings.staff.consultant_ids:
+    if query.from_user.id not in context.services.settings.staff.team_ids:
         text = context.services.knowledge.message("staff_only_alert")
         await query.answer(text, show_alert=True)
         return
@@ -98,7 +98,7 @@ async def press_ticket_button(update: Update, context: AppContext) -> None:
 
 def staff_filter(settings: Settings) -> filters.BaseFilter:
     """Consultants, in the staff group or in a private chat with the bot."""
-    consultants = filters.User(user_id=list(settings.staff.consultant_ids))
+    consultants = filters.User(user_id=list(settings.staff.team_ids))
     where: filters.BaseFilter = PRIVATE
     if settings.staff.chat_id is not None:
         where = PRIVATE | filters.Chat(chat_id=settings.staff.chat_id)

@@ -87,7 +87,7 @@ async def press_queue_button(update: Update, context: AppContext) -> None:
     """Show another filter or page of /antrian, or refresh it, in the same message."""
     query = update.callback_query
     assert query is not None
-    if query.from_user.id not in context.services.settings.staff.consultant_ids:
+    if query.from_user.id not in context.services.settings.staff.team_ids:
         text = context.services.knowledge.message("staff_only_alert")
         await query.answer(text, show_alert=True)
         return

@@ -109,7 +109,7 @@ async def relay_consultant_reply(update: Update, context: AppContext) -> None:
                 "Balas kartu tiketnya, atau kirim /jawab &lt;nomor tiket&gt; &lt;teks&gt;."
             )
         return  # otherwise: ordinary talk among the consultants
-    if message.from_user.id not in context.services.settings.staff.consultant_ids:
+    if message.from_user.id not in context.services.settings.staff.team_ids:
         await message.reply_text(context.services.knowledge.message("staff_only_alert"))
         return
     if (note := marked_note(message)) is not None:  # any consultant's, and never to the ASN

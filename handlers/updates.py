@@ -58,7 +58,7 @@ def kind_of(message: Message) -> str:
 
 def _make_gate(settings: Settings) -> Callable[[Update, AppContext], Coroutine[Any, Any, None]]:
     limit = settings.abuse.messages_per_minute
-    consultants = frozenset(settings.staff.consultant_ids)
+    consultants = settings.staff.team_ids
 
     async def admit(update: Update, context: AppContext) -> None:
         """Ignore foreign groups; register the private chat's user; count their message, edit

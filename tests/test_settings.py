@@ -36,6 +36,7 @@ DEPLOYMENT_VARIABLES = {
     "TELEGRAM_MAX_SENDS_PER_SECOND",
     "STAFF_CHAT_ID",
     "CONSULTANT_IDS",
+    "COORDINATOR_IDS",
     "LOG_LEVEL",
     "TANYA_NETRAL_MODELS",
     "RASA_VENV",
@@ -128,6 +129,7 @@ def test_environment_overrides_file() -> None:
             "RASA_URL": "http://rasa:5005",
             "STAFF_CHAT_ID": "-1001234",
             "CONSULTANT_IDS": "11, 22;33",
+            "COORDINATOR_IDS": "44,22",
             "DATABASE_URL": "postgresql+asyncpg://u@h/db",
         },
     )
@@ -138,6 +140,8 @@ def test_environment_overrides_file() -> None:
     assert settings.rasa.url == "http://rasa:5005"
     assert settings.staff.chat_id == -1001234
     assert settings.staff.consultant_ids == (11, 22, 33)
+    assert settings.staff.coordinator_ids == (44, 22)
+    assert settings.staff.team_ids == frozenset({11, 22, 33, 44})
     assert settings.database_url == "postgresql+asyncpg://u@h/db"
 
 

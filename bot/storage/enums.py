@@ -24,6 +24,21 @@ class EscalationReason(StrEnum):
     NLU_TIDAK_TERSEDIA = "nlu_tidak_tersedia"
 
 
+class Employment(StrEnum):
+    """What the ASN said they are, at the intake before a ticket (optional)."""
+
+    PNS = "pns"
+    PPPK = "pppk"
+
+
+class IntakeStep(StrEnum):
+    """The intake question a new ticket's ASN is being asked (``Ticket.intake_step``)."""
+
+    KEPEGAWAIAN = "kepegawaian"
+    INSTANSI = "instansi"
+    TENGGAT = "tenggat"
+
+
 class ClosedBy(StrEnum):
     KONSULTAN = "konsultan"
     PENGGUNA = "pengguna"

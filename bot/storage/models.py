@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Enum,
     Float,
     ForeignKey,
@@ -26,7 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime, utcnow
-from bot.storage.enums import ClosedBy, EscalationReason, MessageDirection, TicketStatus
+from bot.storage.enums import (
+    ClosedBy,
+    Employment,
+    EscalationReason,
+    IntakeStep,
+    MessageDirection,
+    TicketStatus,
+)
 
 OPEN_TICKET_CONDITION = "status <> 'selesai'"
 PENDING_NOTICE_CONDITION = "sent_at IS NULL AND given_up_at IS NULL"
@@ -101,6 +109,25 @@ class Ticket(Base):
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     last_user_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The owner's last act on the ticket (claim, reply, note); an owner silent too long in
+    office time gives the ticket back to the queue."""
+    # The short intake after the ASN agreed to a hand-off; all optional, shown on the card.
+    employment: Mapped[Employment | None] = mapped_column(
+        _enum_column_type(Employment, "employment")
+    )
+    agency: Mapped[str | None] = mapped_column(String(128))
+    """Province or agency, as the ASN wrote it."""
+    deadline: Mapped[date | None] = mapped_column(Date)
+    """A date the case must be answered by (a summons, a hearing); the queue sorts by it."""
+    intake_step: Mapped[IntakeStep | None] = mapped_column(
+        _enum_column_type(IntakeStep, "intake_step")
+    )
+    """The intake question the ASN is being asked; None once answered or skipped."""
+    # A hand-over the owner offered and the named consultant has not yet accepted.
+    transfer_to_id: Mapped[int | None] = mapped_column(BigInteger)
+    transfer_to_name: Mapped[str | None] = mapped_column(String(255))
+    transfer_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_open(self) -> bool:
@@ -256,3 +283,30 @@ class TicketNote(Base):
     author_name: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReplyTemplate(Base):
+    """A reply a consultant saved for the office (``/templat``), sent into a ticket by name."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (Index("uq_reply_templates_office_name", "office", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office: Mapped[str] = mapped_column(String(64))
+    """``staff.office``: offices sharing one database keep their own templates."""
+    name: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsultantProfile(Base):
+    """A consultant's choice whether the ASN sees their name; without a row, only the role."""
+
+    __tablename__ = "consultant_profiles"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
