@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import create_engine, create_session_factory
+from bot.storage import Ticket, TicketStatus, create_engine, create_session_factory
 from tests.conftest import RunningRasa
 from tests.e2e.bot_process import TOKEN, BotProcess
-from tests.telegram_standin import BotApiStandIn
+from tests.telegram_standin import BotApiStandIn, FakeUser
 
 STAFF_CHAT_ID = -1001000000001
 CONSULTANT_IDS = (7001, 7002)
@@ -65,3 +66,31 @@ async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
         yield create_session_factory(engine)
     finally:
         await engine.dispose()
+
+
+async def open_ticket_through_the_bot(
+    standin: BotApiStandIn,
+    db: async_sessionmaker[AsyncSession],
+    asn: FakeUser,
+    case: str,
+    *,
+    timeout: float = 20.0,
+) -> int:
+    """The ASN tells their case and it becomes a ticket, as a user would get there; the number
+    of their open ticket. The one way e2e tests open a ticket through the bot."""
+    mark = len(standin.sent)
+    await standin.send_text(asn, case)
+    await standin.wait_for_sent(
+        lambda r: "nomor tiket" in (r.plain_text or ""),
+        chat_id=asn.id,
+        since=mark,
+        timeout=timeout,
+    )
+    async with db() as session:
+        return (
+            await session.scalars(
+                select(Ticket.id).where(
+                    Ticket.user_id == asn.id, Ticket.status != TicketStatus.SELESAI
+                )
+            )
+        ).one()
