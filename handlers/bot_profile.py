@@ -39,6 +39,7 @@ STAFF_MENU = (
     BotCommand("ambil", "Ambil tiket: /ambil N"),
     BotCommand("jawab", "Jawab pengguna: /jawab N teks"),
     BotCommand("kirim", "Kirim jawaban topik ke ASN: /kirim N topik"),
+    BotCommand("templat", "Templat balasan kantor: daftar, simpan, hapus"),
     BotCommand("catatan", "Catatan internal, tidak terlihat ASN: /catatan N teks"),
     BotCommand("tutup", "Tutup tiket: /tutup N"),
     BotCommand("statistik", "Statistik tiket untuk koordinator"),

@@ -39,6 +39,7 @@ from handlers.staff_notes import note_command
 from handlers.staff_queue_view import press_queue_button
 from handlers.staff_rating import close_own_ticket, rate, take_rating_comment, thank_for_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
+from handlers.staff_templates import template_command
 
 __all__ = [
     "build_handlers",
@@ -115,6 +116,7 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("ambil", commands.claim_command, filters=staff),
         CommandHandler("jawab", answer_command, filters=staff),
         CommandHandler("kirim", send_canned_reply, filters=staff),
+        CommandHandler("templat", template_command, filters=staff),
         CommandHandler("catatan", note_command, filters=staff),
         CommandHandler("tutup", commands.close_command, filters=staff),
         CommandHandler("statistik", commands.show_statistics, filters=staff),

@@ -77,6 +77,17 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "canned_topic_line": frozenset({"topic", "title"}),
     "canned_sent": frozenset({"title", "ticket_number"}),
     "canned_blocked": frozenset({"ticket_number"}),
+    "template_usage": frozenset(),
+    "template_none": frozenset(),
+    "template_list_heading": frozenset({"count"}),
+    "template_line": frozenset({"name", "preview"}),
+    "template_shown": frozenset({"name", "text"}),
+    "template_missing": frozenset({"name"}),
+    "template_too_long": frozenset({"limit"}),
+    "template_saved": frozenset({"name"}),
+    "template_replaced": frozenset({"name"}),
+    "template_deleted": frozenset({"name"}),
+    "template_sent": frozenset({"name", "ticket_number"}),
     # Waiting ticket (issue 22)
     "ticket_waiting_answer": frozenset({"ticket_number"}),
     # Internal notes (issue 22)

@@ -63,8 +63,9 @@ async def test_each_chat_shows_its_commands_and_the_bot_describes_itself(
         }
         staff = standin.my_commands(STAFF_GROUP)
         assert staff == stored(STAFF_MENU)
-        expected = {"antrian", "tiket", "ambil", "jawab", "kirim", "catatan", "tutup", "statistik"}
-        assert expected == {c["command"] for c in staff}
+        # The menu is STAFF_MENU (tests/test_bot_profile.py holds it to the registered
+        # handlers); the daily core must be in it.
+        assert {"antrian", "tiket", "ambil", "jawab", "tutup"} <= {c["command"] for c in staff}
         consultant = standin.my_commands({"type": "chat", "chat_id": WROTE_BEFORE.id})
         assert consultant == stored(CONSULTANT_MENU)
         assert standin.my_commands() == []  # groups other than the staff group: no menu
