@@ -26,17 +26,6 @@ async def get_open_ticket(session: AsyncSession, *, user_id: int) -> Ticket | No
     return (await session.scalars(statement)).first()
 
 
-async def list_open_tickets(session: AsyncSession) -> list[Ticket]:
-    """Return every open ticket, oldest first."""
-    statement = (
-        select(Ticket)
-        .where(Ticket.status != TicketStatus.SELESAI)
-        .order_by(Ticket.created_at, Ticket.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(await session.scalars(statement))
-
-
 async def ticket_messages(session: AsyncSession, *, ticket_id: int) -> list[Message]:
     """Return the messages logged with the ticket, in order."""
     statement = (

@@ -20,7 +20,6 @@ from bot.storage import (
     close_ticket,
     get_open_ticket,
     get_ticket,
-    list_open_tickets,
     open_ticket,
     rate_ticket,
     record_first_reply,
@@ -183,14 +182,3 @@ async def test_rating_rules(session: AsyncSession, make_user: MakeUser) -> None:
     assert await rate_ticket(session, ticket_id=ticket.id, user_id=7, rating=4, comment="jelas")
     assert await rate_ticket(session, ticket_id=ticket.id, user_id=7, rating=5)
     assert (ticket.rating, ticket.rating_comment) == (5, "jelas")
-
-
-async def test_open_queue_is_oldest_first(session: AsyncSession, make_user: MakeUser) -> None:
-    ids = []
-    for user_id in (7, 8, 9):
-        await make_user(user_id)
-        ticket, _ = await open_ticket(session, user_id=user_id, reason=CASE, question="q")
-        ids.append(ticket.id)
-    await claim_ticket(session, ticket_id=ids[1], consultant_id=1, consultant_name="A")
-    await close_ticket(session, ticket_id=ids[2], closed_by="konsultan")
-    assert [ticket.id for ticket in await list_open_tickets(session)] == ids[:2]
