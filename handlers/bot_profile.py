@@ -42,6 +42,10 @@ STAFF_MENU = (
     BotCommand("templat", "Templat balasan kantor: daftar, simpan, hapus"),
     BotCommand("catatan", "Catatan internal, tidak terlihat ASN: /catatan N teks"),
     BotCommand("tutup", "Tutup tiket: /tutup N"),
+    BotCommand("lepas", "Kembalikan tiket ke antrean: /lepas N"),
+    BotCommand("alihkan", "Alihkan tiket ke rekan konsultan: /alihkan N"),
+    BotCommand("ambil_alih", "Koordinator: ambil alih tiket rekan: /ambil_alih N"),
+    BotCommand("tampilkan_nama", "Pilih: ASN melihat nama Anda atau hanya peran"),
     BotCommand("statistik", "Statistik tiket untuk koordinator"),
 )
 """The staff group and the consultants' private chats."""

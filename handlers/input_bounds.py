@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.intents import ANSWER_INTENTS, TOPIC_INTENTS
 from bot.services import AppContext
+from bot.storage.enums import IntakeStep
 from bot.storage.queue_pages import QueueFilter
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,17 @@ _ID = re.compile(r"[0-9]{1,10}")
 _TICKET_BUTTON = re.compile(r"tiket:(ambil|lepas|tutup):([0-9]+)")
 _RATING_BUTTON = re.compile(r"nilai:([0-9]+):([1-5])")
 _FEEDBACK_BUTTON = re.compile(r"umpan:(ya|tidak):([a-z_]{1,64})")
-_CONSULTANT_BUTTON = re.compile(r"konsultan:(tombol|klarifikasi)")
+_CONSULTANT_BUTTON = re.compile(r"konsultan:(tombol|klarifikasi|tulis)")
 _QUEUE_FILTER = "|".join(QueueFilter)
 _QUEUE_BUTTON = re.compile(rf"antrian:({_QUEUE_FILTER}):([0-9]+)")
 _QUEUE_FILTER_WORD = re.compile(_QUEUE_FILTER)
+_TRANSFER_CHOICE = re.compile(r"alihkan:([0-9]+):([0-9]{1,16})")
+_TRANSFER_ANSWER = re.compile(r"alihan:(terima|tolak):([0-9]+)")
+_SHOW_NAME_BUTTON = re.compile(r"namakonsultan:(nama|peran)")
+_CASE_BUTTON = re.compile(r"kasus:(ya|tidak):([0-9]+)")
+_INTAKE_BUTTON = re.compile(
+    r"isian:([0-9]+):(kepegawaian:(?:pns|pppk|lewati)|instansi:lewati|tenggat:lewati)"
+)
 
 
 def parse_id(text: str | None) -> int | None:
@@ -80,6 +88,24 @@ class QueueView:
     page: int
 
 
+@dataclass(frozen=True, slots=True)
+class CaseButton:
+    """[Ya, teruskan] / [Tidak] under the offer to hand a logged question to the consultants
+    (``kasus:<ya|tidak>:<messages.id>``)."""
+
+    forward: bool
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeButton:
+    """A choice under an intake question: ``isian:<ticket id>:<step>:<pns|pppk|lewati>``."""
+
+    ticket_id: int
+    step: IntakeStep
+    choice: str
+
+
 def ticket_button(data: str | None) -> TicketButton | None:
     found = _TICKET_BUTTON.fullmatch(data or "")
     ticket_id = parse_id(found[2]) if found else None
@@ -106,9 +132,24 @@ def feedback_button(data: str | None) -> FeedbackButton | None:
 
 
 def consultant_button(data: str | None) -> str | None:
-    """``tombol`` or ``klarifikasi`` from ``konsultan:<where>``, if it is one."""
+    """``tombol``, ``klarifikasi`` or ``tulis`` from ``konsultan:<where>``, if it is one."""
     found = _CONSULTANT_BUTTON.fullmatch(data or "")
     return found[1] if found else None
+
+
+def case_button(data: str | None) -> CaseButton | None:
+    found = _CASE_BUTTON.fullmatch(data or "")
+    message_id = parse_id(found[2]) if found else None
+    return CaseButton(found[1] == "ya", message_id) if found and message_id else None
+
+
+def intake_button(data: str | None) -> IntakeButton | None:
+    found = _INTAKE_BUTTON.fullmatch(data or "")
+    ticket_id = parse_id(found[1]) if found else None
+    if found is None or ticket_id is None:
+        return None
+    step, choice = found[2].split(":")
+    return IntakeButton(ticket_id, IntakeStep(step), choice)
 
 
 def queue_button(data: str | None) -> QueueView | None:
@@ -126,6 +167,41 @@ def queue_command(args: list[str] | None) -> QueueView | None:
         queue_filter = QueueFilter(words.pop(0).lower())
     page = parse_id(words.pop(0)) if words else 1
     return QueueView(queue_filter, page) if page and not words else None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferChoice:
+    """The owner picks whom to hand a ticket to: ``alihkan:<ticket id>:<consultant id>``."""
+
+    ticket_id: int
+    receiver_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAnswer:
+    """[Terima] / [Tolak] under a hand-over offer: ``alihan:<terima|tolak>:<ticket id>``."""
+
+    accept: bool
+    ticket_id: int
+
+
+def transfer_choice(data: str | None) -> TransferChoice | None:
+    found = _TRANSFER_CHOICE.fullmatch(data or "")
+    ticket_id = parse_id(found[1]) if found else None
+    # A Telegram user id fits 52 bits; 16 digits bound it below the database's BigInteger.
+    return TransferChoice(ticket_id, int(found[2])) if found and ticket_id else None
+
+
+def transfer_answer(data: str | None) -> TransferAnswer | None:
+    found = _TRANSFER_ANSWER.fullmatch(data or "")
+    ticket_id = parse_id(found[2]) if found else None
+    return TransferAnswer(found[1] == "terima", ticket_id) if found and ticket_id else None
+
+
+def show_name_button(data: str | None) -> bool | None:
+    """True for [Tampilkan nama saya], False for [Hanya "Konsultan LKBH"], else None."""
+    found = _SHOW_NAME_BUTTON.fullmatch(data or "")
+    return found[1] == "nama" if found else None
 
 
 async def refuse_button(

@@ -1,7 +1,9 @@
 """A question from the ASN, top to bottom: log → read → decide → reply → record.
 
 Before it, ``bot.intake`` claimed the update (de-duplication) and the gate of
-``handlers.updates`` registered the user and counted the message. A user with an open ticket
+``handlers.updates`` registered the user and counted the message. A question the policy would
+hand to the consultants is offered to them first (``handlers.case_offer``); while a new
+ticket's intake is open, a text answers it (``handlers.case_intake``). A user with an open ticket
 talks to the consultant: their messages are relayed; while nobody has claimed the ticket the
 bot still answers a topic question beside it, once a consultant has, the bot is silent. A
 text the bot asked for as a rating comment is kept as such, unless it reads as a new question.
@@ -24,6 +26,8 @@ from bot.services import AppContext
 from bot.storage import EscalationReason, Ticket, TicketStatus
 from bot.storage.messages import Reading
 from bot.storage.transaction import in_transaction
+from handlers.case_intake import awaits_intake_answer, take_intake_text
+from handlers.case_offer import answers_question_prompt, offer_case
 from handlers.escalation import escalate
 from handlers.inbound import Inbound, log_inbound, record_inbound
 from handlers.replies import (
@@ -63,6 +67,9 @@ async def handle_text(update: Update, context: AppContext) -> None:
         if isinstance(logged, Ticket):
             await thank_for_comment(context, message, logged)
             return
+    if logged.ticket is not None and awaits_intake_answer(logged.ticket):
+        await take_intake_text(context, message, logged.ticket)
+        return
     if logged.ticket is not None:
         await relay_user_message(context, logged.ticket, message)
         await _answer_beside_waiting_ticket(context, message, logged, understood)
@@ -76,6 +83,16 @@ async def handle_text(update: Update, context: AppContext) -> None:
         )
         return
     inbound_id = logged.question.message_id
+    if await answers_question_prompt(context, message):
+        await escalate(
+            context,
+            user_id=user.id,
+            chat_id=message.chat_id,
+            reason=EscalationReason.MINTA_KONSULTAN,
+            question=text,
+            source_message_id=inbound_id,
+        )
+        return
     try:
         understood = understood or await services.understanding.read(text)
     except NluUnavailable as error:
@@ -89,7 +106,7 @@ async def handle_text(update: Update, context: AppContext) -> None:
             reading=Reading(inbound_id, None, None, Action.ESCALATE.value),
         )
         return
-    await _respond(context, message.chat_id, user.id, text, inbound_id, understood)
+    await _respond(context, message.chat_id, user.id, inbound_id, understood)
 
 
 async def _answer_beside_waiting_ticket(
@@ -178,7 +195,6 @@ async def _respond(
     context: AppContext,
     chat_id: int,
     user_id: int,
-    text: str,
     inbound_id: int,
     understood: Understood,
 ) -> None:
@@ -194,15 +210,7 @@ async def _respond(
         )
     elif decision.action is Action.ESCALATE:
         reason = EscalationReason(decision.intent or EscalationReason.MINTA_KONSULTAN)
-        await escalate(
-            context,
-            user_id=user_id,
-            chat_id=chat_id,
-            reason=reason,
-            question=text,
-            topic=decision.intent,
-            reading=reading,
-        )
+        await offer_case(context, chat_id, user_id, reason, reading)
     elif decision.action is Action.CLARIFY:
         await send_to_user(
             context,
@@ -230,6 +238,9 @@ async def handle_non_text(update: Update, context: AppContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     logged = await log_inbound(context, message, message.caption, kind_of(message))
+    if logged.ticket is not None and awaits_intake_answer(logged.ticket):
+        await take_intake_text(context, message, logged.ticket)
+        return
     if logged.ticket is not None:
         await relay_user_message(context, logged.ticket, message)
         return

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import Forbidden, TelegramError
 
 from bot.intents import TOPIC_INTENTS, Action
@@ -28,7 +28,7 @@ async def send_to_user(
     chat_id: int,
     user_id: int | None,
     html: str,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
     intent: str | None = None,
     action: str | None = None,
     ticket_id: int | None = None,

@@ -26,6 +26,7 @@ from bot.storage import (
     get_user,
     release_ticket,
 )
+from bot.storage.consultant_profiles import remember_consultant
 from bot.storage.outbox import NoticeKind
 from handlers.replies import send_to_user
 from handlers.staff_card import queue_card_update, queue_staff_notice
@@ -51,6 +52,42 @@ def consultant_name(user: TelegramUser) -> str:
     return user.full_name or (f"@{user.username}" if user.username else str(user.id))
 
 
+async def remember(session: AsyncSession, consultant: TelegramUser) -> None:
+    """Record the consultant's name in the staff action's transaction: colleagues can then
+    hand them a ticket (/alihkan offers one button per consultant the bot knows)."""
+    await remember_consultant(
+        session, consultant_id=consultant.id, name=consultant_name(consultant)
+    )
+
+
+def is_coordinator(context: AppContext, user_id: int) -> bool:
+    return user_id in context.services.settings.staff.coordinator_ids
+
+
+async def queue_private_notice(
+    context: AppContext,
+    session: AsyncSession,
+    consultant_id: int,
+    texts: tuple[str, str],
+    *,
+    ticket_id: int,
+    coalesce_key: str | None = None,
+) -> None:
+    """Queue ``texts`` (private, fallback) for a consultant: the first to their private chat
+    when they have one with the bot (they wrote to it and have not blocked it), else the
+    second in the staff group, under the ticket's card."""
+    private, fallback = texts
+    consultant = await get_user(session, user_id=consultant_id)
+    if consultant is not None and consultant.active:
+        payload = {"chat_id": consultant.chat_id, "html": private, "fallback_html": fallback}
+        kind = NoticeKind.PRIVATE_REMINDER
+    else:
+        payload, kind = {"html": fallback}, NoticeKind.NOTE
+    await queue_staff_notice(
+        context, session, kind, payload, ticket_id=ticket_id, coalesce_key=coalesce_key
+    )
+
+
 def owner_problem(ticket: Ticket | None, ticket_id: int, consultant_id: int) -> str | None:
     """Why this consultant may not act on the ticket as its owner; None if they may."""
     if ticket is None:
@@ -73,6 +110,7 @@ async def claim(context: AppContext, ticket_id: int, consultant: TelegramUser) -
     The card is updated to show the owner — or posted now, for a ticket from a digest.
     """
     async with context.services.sessions() as session:
+        await remember(session, consultant)
         result = await claim_ticket(
             session,
             ticket_id=ticket_id,
@@ -114,6 +152,7 @@ async def _tell_user_claimed(context: AppContext, asn: User, ticket_id: int) -> 
 async def release(context: AppContext, ticket_id: int, consultant: TelegramUser) -> Outcome:
     """Hand the ticket back to the queue (its owner only)."""
     async with context.services.sessions() as session:
+        await remember(session, consultant)
         released = await release_ticket(session, ticket_id=ticket_id, consultant_id=consultant.id)
         ticket = released or await get_ticket(session, ticket_id=ticket_id)
         if released is not None:

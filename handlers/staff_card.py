@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +19,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, Forbidden
 
 from bot.queue import clock
-from bot.queue.formatting import CARD_NOTES, ticket_card, user_label
+from bot.queue.formatting import CARD_NOTES, forum_topic_name, ticket_card
 from bot.queue.office_hours import OfficeHours
+from bot.queue.topics import topic_title
 from bot.services import AppContext
 from bot.storage import (
     Ticket,
@@ -38,8 +39,7 @@ from bot.storage.outbox import (
     remember_ticket_topic,
 )
 from bot.storage.queue_extra import recent_chat_messages
-from bot.storage.ticket_notes import notes_of_ticket
-from bot.telegram_text import TOPIC_NAME_LIMIT, shorten
+from bot.storage.ticket_facts import ticket_facts
 from handlers.staff_erasure import erase_tickets
 
 logger = logging.getLogger(__name__)
@@ -87,33 +87,30 @@ def ticket_card_keyboard(ticket_id: int) -> InlineKeyboardMarkup:
 
 
 def topic_label(context: AppContext, topic: str | None) -> str:
-    if not topic:
-        return "-"
-    try:
-        return context.services.knowledge.title(topic)
-    except KeyError:
-        return topic
+    """The topic's title as consultants read it (``bot.queue.topics.topic_title``)."""
+    return topic_title(context.services.knowledge, topic)
 
 
 async def render_card(context: AppContext, ticket: Ticket) -> str:
-    """The card's HTML as the ticket stands now, with its newest internal notes and the
-    conversation's last messages."""
+    """The card's HTML as the ticket stands now: what helps decide on it, its newest internal
+    notes and the conversation's last messages."""
     services = context.services
     async with services.sessions() as session:
-        user = await get_user(session, user_id=ticket.user_id)
+        facts = await ticket_facts(session, ticket=ticket, newest_notes=CARD_NOTES)
         limit = services.settings.queue.card_history_messages
+        chat_id = facts.user.chat_id if facts.user else None
         history = (
-            await recent_chat_messages(session, chat_id=user.chat_id, limit=limit) if user else []
+            await recent_chat_messages(session, chat_id=chat_id, limit=limit)
+            if chat_id is not None
+            else []
         )
-        notes = await notes_of_ticket(session, ticket_id=ticket.id, newest=CARD_NOTES)
     return ticket_card(
         ticket,
-        who=user_label(user),
-        topic=topic_label(context, ticket.topic),
+        facts,
+        topic_of=lambda topic: topic_label(context, topic),
         history=history,
         now=clock.now(),
         zone=OfficeHours.from_settings(services.settings.queue).zone,
-        notes=notes,
     )
 
 
@@ -143,7 +140,8 @@ async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> N
 
 async def show_card(context: AppContext, staff_chat: int, ticket_id: int, *, new: bool) -> None:
     """Post the ticket's card if it has none (unless closed by now), else edit it to show its
-    status and owner (no buttons once closed); a new ticket's card is posted once."""
+    status and owner (no buttons once closed) and bring its forum topic in line; a new
+    ticket's card is posted once."""
     async with context.services.sessions() as session:
         ticket = await get_ticket(session, ticket_id=ticket_id)
     if ticket is None:
@@ -165,6 +163,38 @@ async def show_card(context: AppContext, staff_chat: int, ticket_id: int, *, new
     except BadRequest as error:
         if "not modified" not in error.message:
             raise
+    if ticket.staff_thread_id is not None:
+        await follow_ticket_in_topic(context, staff_chat, ticket, ticket.staff_thread_id)
+
+
+async def follow_ticket_in_topic(
+    context: AppContext, staff_chat: int, ticket: Ticket, thread_id: int
+) -> None:
+    """Name the ticket's forum topic after its status, close it with the ticket and reopen it
+    if the ticket reopens. Telegram refuses a change that changes nothing, so the topic is
+    renamed only when its name changes."""
+    bot = context.bot
+    rename = bot.edit_forum_topic(staff_chat, thread_id, name=topic_name(context, ticket))
+    await change_topic(ticket, rename)
+    if not ticket.is_open:
+        await change_topic(ticket, bot.close_forum_topic(staff_chat, thread_id))
+    elif ticket.closed_at is not None:  # closed once, open again
+        await change_topic(ticket, bot.reopen_forum_topic(staff_chat, thread_id))
+
+
+async def change_topic(ticket: Ticket, change: Awaitable[bool]) -> None:
+    """Make one change to the ticket's forum topic; one that changes nothing is done, and one
+    refused (no right to manage topics, the topic deleted) is logged and left out."""
+    try:
+        await change
+    except (BadRequest, Forbidden) as refusal:
+        if "not modified" not in refusal.message.lower().replace("_", " "):
+            logger.warning("Forum topic of ticket %s left as it is: %s", ticket.id, refusal)
+
+
+def topic_name(context: AppContext, ticket: Ticket) -> str:
+    """The ticket's forum topic name as its status stands."""
+    return forum_topic_name(ticket, topic_label(context, ticket.topic))
 
 
 async def staff_is_forum(context: AppContext, chat_id: int) -> bool:
@@ -180,9 +210,7 @@ async def post_card(context: AppContext, ticket: Ticket, staff_chat: int) -> Non
     sessions = context.services.sessions
     thread_id = ticket.staff_thread_id
     if thread_id is None and await staff_is_forum(context, staff_chat):
-        name = shorten(
-            f"Tiket {ticket.id} · {topic_label(context, ticket.topic)}", TOPIC_NAME_LIMIT
-        )
+        name = topic_name(context, ticket)
         thread_id = (await context.bot.create_forum_topic(staff_chat, name)).message_thread_id
         async with sessions() as session:
             await remember_ticket_topic(session, ticket_id=ticket.id, thread_id=thread_id)
@@ -280,7 +308,8 @@ async def post_ticket_note(
     html_text = newest.content.get("html")
     if not html_text:
         return
-    posted = await post_note(context, staff_chat, html_text, newest.ticket_id)
+    buttons = newest.content.get("buttons")
+    posted = await post_note(context, staff_chat, html_text, newest.ticket_id, buttons)
     if newest.ticket_id is not None:
         async with context.services.sessions() as session:
             await record_notice_message(
@@ -311,12 +340,26 @@ async def post_private_reminder(
 
 
 async def post_note(
-    context: AppContext, staff_chat: int, html_text: str, ticket_id: int | None
+    context: AppContext,
+    staff_chat: int,
+    html_text: str,
+    ticket_id: int | None,
+    buttons: list[list[str]] | None = None,
 ) -> int:
-    """Post a note in the staff group; about a ticket: under its card or in its topic.
-    Return its message id."""
+    """Post a note in the staff group; about a ticket: under its card or in its topic; with
+    one row of ``buttons`` (``[text, callback_data]`` each) when given. Return its message id."""
     ticket = None
     if ticket_id is not None:
         async with context.services.sessions() as session:
             ticket = await get_ticket(session, ticket_id=ticket_id)
-    return (await context.bot.send_message(staff_chat, html_text, **_under_card(ticket))).message_id
+    markup = (
+        InlineKeyboardMarkup(
+            [[InlineKeyboardButton(text, callback_data=data) for text, data in buttons]]
+        )
+        if buttons
+        else None
+    )
+    sent = await context.bot.send_message(
+        staff_chat, html_text, reply_markup=markup, **_under_card(ticket)
+    )
+    return sent.message_id

@@ -6,20 +6,21 @@ import html
 
 from telegram import Update
 
-from bot.queue.formatting import statistics_report, ticket_history, user_label
+from bot.queue import clock
+from bot.queue.formatting import statistics_report, ticket_history
 from bot.queue.office_hours import OfficeHours
 from bot.services import AppContext
 from bot.storage import (
     get_ticket,
-    get_user,
     record_audit_event,
     ticket_messages,
     ticket_statistics,
 )
-from bot.storage.ticket_notes import notes_of_ticket
+from bot.storage.ticket_facts import ticket_facts
 from handlers.bot_profile import STAFF_MENU
 from handlers.input_bounds import command_id, queue_command
 from handlers.staff_actions import claim, close_as_consultant
+from handlers.staff_card import topic_label
 from handlers.staff_queue_view import render_queue
 
 STAFF_COMMANDS = tuple(command.command for command in STAFF_MENU)
@@ -45,7 +46,8 @@ async def show_queue(update: Update, context: AppContext) -> None:
 
 
 async def show_ticket(update: Update, context: AppContext) -> None:
-    """/tiket N: the ticket's full history, its internal notes among the messages."""
+    """/tiket N: the question that opened the ticket and its reading, what helps decide on it,
+    then the full history, its internal notes among the messages."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     number = ticket_number(context)
@@ -56,9 +58,8 @@ async def show_ticket(update: Update, context: AppContext) -> None:
     async with services.sessions() as session:  # no send inside: it may need the connection
         ticket = await get_ticket(session, ticket_id=number)
         if ticket is not None:
-            who = user_label(await get_user(session, user_id=ticket.user_id))
+            facts = await ticket_facts(session, ticket=ticket)
             messages = await ticket_messages(session, ticket_id=number)
-            notes = await notes_of_ticket(session, ticket_id=number)
             await record_audit_event(
                 session, actor_id=user.id, action="lihat_tiket", ticket_id=number
             )
@@ -67,7 +68,15 @@ async def show_ticket(update: Update, context: AppContext) -> None:
         await message.reply_text(f"Tiket {number} tidak ditemukan.")
         return
     zone = OfficeHours.from_settings(services.settings.queue).zone
-    for part in ticket_history(ticket, who=who, messages=messages, zone=zone, notes=notes):
+    parts = ticket_history(
+        ticket,
+        facts,
+        topic_of=lambda topic: topic_label(context, topic),
+        messages=messages,
+        now=clock.now(),
+        zone=zone,
+    )
+    for part in parts:
         await message.reply_text(part)
 
 
@@ -102,7 +111,9 @@ async def show_statistics(update: Update, context: AppContext) -> None:
         stats = await ticket_statistics(session)
         await record_audit_event(session, actor_id=user.id, action="statistik")
         await session.commit()
-    await message.reply_text(statistics_report(stats))
+    await message.reply_text(
+        statistics_report(stats, topic_of=lambda topic: topic_label(context, topic))
+    )
 
 
 async def refuse_staff_command(update: Update, context: AppContext) -> None:

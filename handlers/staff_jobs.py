@@ -1,4 +1,5 @@
-"""Repeating queue checks: reminders to the consultants and auto-closing idle tickets."""
+"""Repeating queue checks: reminders to the consultants, giving back the tickets of owners
+silent too long, and auto-closing idle tickets."""
 
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ from bot.storage import (
     ClosedBy,
     Ticket,
     TicketStatus,
-    get_user,
     mark_ticket_reminded,
     tickets_idle_since,
     tickets_needing_reminder,
 )
 from bot.storage.outbox import NoticeKind
-from handlers.staff_actions import finish_ticket
-from handlers.staff_card import queue_staff_notice
+from bot.storage.ticket_transfer import release_silent_owner, tickets_with_silent_owner
+from handlers.consultant_messages import tell_asn_who_handles
+from handlers.staff_actions import finish_ticket, queue_private_notice
+from handlers.staff_card import queue_card_update, queue_staff_notice
 
 
 def check_interval_seconds(queue: QueueSettings) -> float:
@@ -35,6 +37,7 @@ def check_interval_seconds(queue: QueueSettings) -> float:
         queue.remind_group_after_minutes * 60,
         queue.remind_every_minutes * 60,
         queue.auto_close_days * 86400,
+        queue.release_silent_owner_minutes * 60 or 86400,
     )
     return max(1.0, min(60.0, shortest / 2))
 
@@ -70,8 +73,10 @@ def owner_reminder_text(ticket: Ticket, now: datetime) -> str:
 
 
 async def check_queue(context: AppContext) -> None:
-    """Remind the consultants of waiting tickets; close tickets the ASN left idle."""
+    """Remind the consultants of waiting tickets, give back those of silent owners, close
+    tickets the ASN left idle."""
     await remind_consultants(context)
+    await release_silent_owners(context)
     await close_idle_tickets(context)
 
 
@@ -109,34 +114,72 @@ async def remind_consultants(context: AppContext) -> None:
 async def queue_reminder(
     context: AppContext, session: AsyncSession, ticket: Ticket, audience: Audience, now: datetime
 ) -> None:
-    """Queue the reminder: to the owner's private chat when they have one with the bot (they
-    wrote to it and have not blocked it), otherwise to the staff group."""
+    """Queue the reminder: to the owner privately when the bot can write to them, otherwise
+    to the staff group."""
     key = f"pengingat:{ticket.id}"
+    group_text = reminder_text(ticket, now, audience)
     if audience is Audience.OWNER and ticket.consultant_id is not None:
-        owner = await get_user(session, user_id=ticket.consultant_id)
-        if owner is not None and owner.active:
-            private = {
-                "chat_id": owner.chat_id,
-                "html": owner_reminder_text(ticket, now),
-                "fallback_html": reminder_text(ticket, now, audience),
-            }
-            await queue_staff_notice(
-                context,
-                session,
-                NoticeKind.PRIVATE_REMINDER,
-                private,
-                ticket_id=ticket.id,
-                coalesce_key=key,
-            )
-            return
+        texts = (owner_reminder_text(ticket, now), group_text)
+        await queue_private_notice(
+            context, session, ticket.consultant_id, texts, ticket_id=ticket.id, coalesce_key=key
+        )
+        return
     await queue_staff_notice(
         context,
         session,
         NoticeKind.NOTE,
-        {"html": reminder_text(ticket, now, audience)},
+        {"html": group_text},
         ticket_id=ticket.id,
         coalesce_key=key,
     )
+
+
+async def release_silent_owners(context: AppContext) -> None:
+    """Give back to the queue each ticket whose owner did nothing on it (claim, reply, note)
+    for ``release_silent_owner_minutes`` of office time (0: never); tell the owner (privately
+    when the bot can), the group under the card, and the ASN. The release is conditional on
+    the silence seen: of several workers checking at once, one releases and tells."""
+    services = context.services
+    queue, now = services.settings.queue, clock.now()
+    hours = OfficeHours.from_settings(queue)
+    if not queue.release_silent_owner_minutes or not hours.is_open(now):
+        return
+    silence = timedelta(minutes=queue.release_silent_owner_minutes)
+    released: list[Ticket] = []
+    async with services.sessions() as session:
+        # Silent by the wall clock is necessary for silent as long in office time.
+        for ticket in await tickets_with_silent_owner(session, before=now - silence):
+            owner_id, owner_name = ticket.consultant_id, ticket.consultant_name
+            since = ticket.owner_active_at or ticket.claimed_at
+            if owner_id is None or since is None or hours.office_time_between(since, now) < silence:
+                continue
+            if await release_silent_owner(
+                session, ticket_id=ticket.id, owner_id=owner_id, silent_since=since
+            ):
+                await queue_silent_release_notes(context, session, ticket.id, owner_id, owner_name)
+                released.append(ticket)
+        await session.commit()
+    for ticket in released:
+        await tell_asn_who_handles(context, ticket.id, ticket.user_id, None)
+
+
+async def queue_silent_release_notes(
+    context: AppContext, session: AsyncSession, ticket_id: int, owner_id: int, owner: str | None
+) -> None:
+    """The card shows the ticket unclaimed; the group and the former owner are told why."""
+    knowledge = context.services.knowledge
+    minutes = context.services.settings.queue.release_silent_owner_minutes
+    group = knowledge.message(
+        "silent_owner_released", ticket_number=ticket_id, owner=owner or "?", minutes=minutes
+    )
+    private = knowledge.message(
+        "silent_owner_released_private", ticket_number=ticket_id, minutes=minutes
+    )
+    await queue_card_update(context, session, ticket_id)
+    await queue_staff_notice(
+        context, session, NoticeKind.NOTE, {"html": group}, ticket_id=ticket_id
+    )
+    await queue_private_notice(context, session, owner_id, (private, group), ticket_id=ticket_id)
 
 
 async def close_idle_tickets(context: AppContext) -> None:

@@ -15,6 +15,7 @@ from bot.services import AppContext
 from bot.storage import get_ticket, record_audit_event
 from bot.storage.outbox import NoticeKind
 from bot.storage.ticket_notes import add_note
+from bot.storage.ticket_transfer import touch_owner_activity
 from bot.telegram_text import shorten
 from handlers.input_bounds import parse_id
 from handlers.staff_actions import consultant_name
@@ -73,6 +74,7 @@ async def save_note(
             await add_note(
                 session, ticket_id=ticket_id, author_id=author.id, author_name=name, text=text
             )
+            await touch_owner_activity(session, ticket_id=ticket_id, consultant_id=author.id)
             await record_audit_event(
                 session,
                 actor_id=author.id,

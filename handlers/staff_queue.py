@@ -29,9 +29,10 @@ from bot.staff_outbox import StaffOutbox
 from bot.storage import Ticket, get_user
 from bot.telegram_text import CALLBACK_ANSWER_LIMIT, shorten
 from handlers import staff_commands as commands
+from handlers import staff_transfer as transfer
 from handlers.input_bounds import refuse_button, ticket_button
 from handlers.replies import send_to_user
-from handlers.staff_actions import Outcome, claim, close_as_consultant, release
+from handlers.staff_actions import Outcome, claim, close_as_consultant
 from handlers.staff_canned import send_canned_reply
 from handlers.staff_card import post_notices, ticket_card_keyboard
 from handlers.staff_jobs import check_interval_seconds, check_queue
@@ -40,6 +41,7 @@ from handlers.staff_queue_view import press_queue_button
 from handlers.staff_rating import close_own_ticket, rate, take_rating_comment, thank_for_comment
 from handlers.staff_replies import answer_command, relay_consultant_reply, relay_user_message
 from handlers.staff_templates import template_command
+from handlers.staff_transfer import release_as_staff
 
 __all__ = [
     "build_handlers",
@@ -53,7 +55,7 @@ __all__ = [
 ]
 
 PRIVATE = filters.ChatType.PRIVATE
-BUTTON_ACTIONS = {"ambil": claim, "lepas": release, "tutup": close_as_consultant}
+BUTTON_ACTIONS = {"ambil": claim, "lepas": release_as_staff, "tutup": close_as_consultant}
 
 
 async def send_after_hours_notice(context: AppContext, ticket: Ticket) -> None:
@@ -119,10 +121,17 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("templat", template_command, filters=staff),
         CommandHandler("catatan", note_command, filters=staff),
         CommandHandler("tutup", commands.close_command, filters=staff),
+        CommandHandler("lepas", transfer.release_command, filters=staff),
+        CommandHandler("alihkan", transfer.transfer_command, filters=staff),
+        CommandHandler("ambil_alih", transfer.take_over_command, filters=staff),
+        CommandHandler("tampilkan_nama", transfer.show_name_command, filters=staff),
         CommandHandler("statistik", commands.show_statistics, filters=staff),
         # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.
         CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:"),
         CallbackQueryHandler(press_queue_button, pattern=r"^antrian:"),
+        CallbackQueryHandler(transfer.press_transfer_choice, pattern=r"^alihkan:"),
+        CallbackQueryHandler(transfer.press_transfer_answer, pattern=r"^alihan:"),
+        CallbackQueryHandler(transfer.press_show_name, pattern=r"^namakonsultan:"),
         # The ASN: /selesai and the rating buttons (a comment after a rating reaches
         # take_rating_comment through the free-text handler in handlers/questions.py).
         CommandHandler("selesai", close_own_ticket, filters=PRIVATE),

@@ -28,6 +28,7 @@ from bot.storage.models import Ticket
 from handlers.input_bounds import rating_button, refuse_button
 from handlers.replies import send_to_user
 from handlers.staff_actions import finish_ticket
+from handlers.staff_card import queue_card_update
 
 COMMENT_WINDOW = timedelta(minutes=10)
 """How long after a rating the ASN's next text is taken as its comment."""
@@ -69,6 +70,7 @@ async def rate(update: Update, context: AppContext) -> None:
             await request_rating_comment(
                 session, ticket_id=ticket_id, user_id=user_id, at=clock.now()
             )
+            await queue_card_update(context, session, ticket_id)  # the card shows the ⭐
         await session.commit()
     if not rated:
         await query.answer("Tiket ini tidak dapat dinilai.", show_alert=True)

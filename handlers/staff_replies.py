@@ -27,6 +27,7 @@ from bot.storage import (
 )
 from bot.storage.outbox import NoticeKind
 from bot.storage.queue_extra import find_ticket_by_staff_thread
+from bot.storage.ticket_transfer import touch_owner_activity
 from bot.storage.transaction import in_transaction
 from handlers.consultant_messages import (
     WrittenAnswer,
@@ -143,11 +144,13 @@ async def deliver_answer(
         return False
     try:
         if source is not None:
-            sent_id = await send_as_lkbh(context, user.chat_id, source)
+            sent_id = await send_as_lkbh(context, user.chat_id, source, consultant_id=consultant_id)
             logged, kind = source.text or source.caption, kind_of(source)
         else:
             assert answer is not None
-            sent_id = await send_text_as_lkbh(context, user.chat_id, answer.html)
+            sent_id = await send_text_as_lkbh(
+                context, user.chat_id, answer.html, consultant_id=consultant_id
+            )
             logged, kind = answer.text, "text"
     except Forbidden:
         async with services.sessions() as session:
@@ -169,6 +172,7 @@ async def deliver_answer(
             ticket_id=ticket.id,
         )
         await record_first_reply(session, ticket_id=ticket.id)
+        await touch_owner_activity(session, ticket_id=ticket.id, consultant_id=consultant_id)
         action, detail = audit or (AuditAction.JAWAB, "salin" if source is not None else "/jawab")
         await record_audit_event(
             session, actor_id=consultant_id, action=action, ticket_id=ticket.id, detail=detail

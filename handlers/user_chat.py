@@ -1,4 +1,5 @@
-"""The ASN's commands and buttons: /start, the topic menu, feedback, asking for a consultant."""
+"""The ASN's commands and buttons: /start, the topic menu, feedback, asking for a consultant
+(the offer before a ticket and its intake after: ``handlers.case_offer``, ``case_intake``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from bot.storage import (
 )
 from bot.storage.messages import recorded_feedback
 from bot.storage.transaction import in_transaction
+from handlers import case_intake
+from handlers.case_offer import ask_for_question, consultant_command, press_case_button
 from handlers.escalation import escalate
 from handlers.input_bounds import (
     FeedbackButton,
@@ -154,24 +157,24 @@ def _offered_topic(query: CallbackQuery) -> str | None:
     return next((topic for topic in topics if topic is not None), None)
 
 
-async def request_consultant(update: Update, context: AppContext) -> None:
-    """Hand the user's last question to a consultant (button or /konsultan)."""
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    query = update.callback_query
-    if query is not None:
-        where = consultant_button(query.data)
-        if where is None:
-            await refuse_button(query, context)
-            return
-        await query.answer()
-        reason = (
-            EscalationReason.CLARIFY_DITOLAK
-            if where == "klarifikasi"
-            else EscalationReason.TOMBOL_KONSULTAN
-        )
-    else:
-        reason = EscalationReason.MINTA_KONSULTAN
+async def press_consultant_button(update: Update, context: AppContext) -> None:
+    """Hand the user's last question to a consultant ([Tanya konsultan LKBH] under an answer
+    or a clarify question: the user's own "yes"), or ask them to type it."""
+    user, chat, query = update.effective_user, update.effective_chat, update.callback_query
+    assert user is not None and chat is not None and query is not None
+    where = consultant_button(query.data)
+    if where is None:
+        await refuse_button(query, context)
+        return
+    await query.answer()
+    if where == "tulis":
+        await ask_for_question(context, chat.id, user.id)
+        return
+    reason = (
+        EscalationReason.CLARIFY_DITOLAK
+        if where == "klarifikasi"
+        else EscalationReason.TOMBOL_KONSULTAN
+    )
     await escalate(context, user_id=user.id, chat_id=chat.id, reason=reason)
 
 
@@ -180,9 +183,11 @@ def build_handlers() -> list[BaseHandler]:
     return [
         CommandHandler("start", start, filters=PRIVATE),
         CommandHandler(["bantuan", "help", "menu"], show_menu, filters=PRIVATE),
-        CommandHandler("konsultan", request_consultant, filters=PRIVATE),
+        CommandHandler("konsultan", consultant_command, filters=PRIVATE),
         # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.
         CallbackQueryHandler(show_topic, pattern=r"^topik:"),
         CallbackQueryHandler(record_answer_feedback, pattern=r"^umpan:"),
-        CallbackQueryHandler(request_consultant, pattern=r"^konsultan:"),
+        CallbackQueryHandler(press_consultant_button, pattern=r"^konsultan:"),
+        CallbackQueryHandler(press_case_button, pattern=r"^kasus:"),
+        *case_intake.build_handlers(),
     ]

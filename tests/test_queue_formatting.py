@@ -3,21 +3,25 @@ lengths as Telegram counts them (UTF-16 units) with emoji and styled letters."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.knowledge import load_knowledge_base
 from bot.queue.formatting import (
     LINE_LIMIT,
     NAME_LIMIT,
     QUESTION_LIMIT,
     TOPICS_LIMIT,
     format_waiting,
+    forum_topic_name,
     statistics_report,
     ticket_card,
     ticket_history,
     user_label,
 )
+from bot.queue.topics import reason_phrase, topic_title
 from bot.storage import (
+    ClosedBy,
     EscalationReason,
     Message,
     MessageDirection,
@@ -26,12 +30,15 @@ from bot.storage import (
     TicketStatus,
     User,
 )
-from bot.telegram_text import ELLIPSIS
+from bot.storage.enums import Employment
+from bot.storage.ticket_facts import TicketFacts
+from bot.telegram_text import ELLIPSIS, TOPIC_NAME_LIMIT
 from tests.telegram_standin.formatting import parse_html
 from tests.telegram_standin.models import utf16_len
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Jakarta")
+KNOWLEDGE = load_knowledge_base()
 
 
 def ticket(**fields: object) -> Ticket:
@@ -41,10 +48,25 @@ def ticket(**fields: object) -> Ticket:
         "status": TicketStatus.BARU,
         "reason": EscalationReason.KONSULTASI_KASUS,
         "question": "foto <b>caleg</b> & saya",
+        "topic": "konsultasi_kasus",
         "created_at": NOW - timedelta(minutes=95),
     }
     values.update(fields)
     return Ticket(**values)
+
+
+def title_of(topic: str | None) -> str:
+    """Topic titles as the bot shows them, from the real knowledge base."""
+    return topic_title(KNOWLEDGE, topic)
+
+
+def facts(
+    user: User | None = None,
+    reading: Message | None = None,
+    earlier: tuple[Ticket, ...] = (),
+) -> TicketFacts:
+    asn = user or User(telegram_user_id=1, chat_id=1, pseudonym="ASN-7K2P")
+    return TicketFacts(user=asn, reading=reading, earlier=earlier, notes=())
 
 
 def test_format_waiting() -> None:
@@ -71,15 +93,18 @@ def test_card_escapes_user_text_and_shows_status_history_and_waiting() -> None:
         Message(direction=MessageDirection.OUT, text="<b>Jawaban</b> &amp; dasar", kind="text"),
         Message(direction=MessageDirection.IN, text=None, kind="photo"),
     ]
+    rina = User(telegram_user_id=1, chat_id=1, first_name="Rina <3", pseudonym="ASN-7K2P")
+    rina.share_name = True
     card = ticket_card(
         ticket(status=TicketStatus.DIAMBIL, consultant_name="Andi <K>"),
-        who="Rina <3",
-        topic="Media sosial",
+        facts(user=rina),
+        topic_of=title_of,
         history=history,
         now=NOW,
         zone=ZONE,
     )
-    assert "<b>Tiket 12</b>" in card and "kasus pribadi" in card
+    assert "🟡 <b>Tiket 12</b> · Kasus pribadi" in card
+    assert "Alasan: ASN menceritakan kasusnya sendiri" in card
     assert "foto &lt;b&gt;caleg&lt;/b&gt; &amp; saya" in card
     assert "Rina &lt;3" in card and "Andi &lt;K&gt;" in card
     assert "&lt;script&gt;" in card and "Jawaban &amp; dasar" in card and "[photo]" in card
@@ -96,9 +121,9 @@ def test_statistics_report() -> None:
         average_rating=4.5,
         rated_count=2,
     )
-    report = statistics_report(stats)
+    report = statistics_report(stats, topic_of=title_of)
     assert "baru 1 · diambil 0 · selesai 2" in report
-    assert "media_sosial 2, (tanpa topik) 1" in report
+    assert "Media sosial 2, tanpa topik 1" in report
     assert "42 menit" in report and "4,5 dari 5 (2 penilaian)" in report
 
 
@@ -130,11 +155,18 @@ def assert_sendable(html_text: str) -> None:
     assert utf16_len(visible(html_text)) <= 4096, utf16_len(visible(html_text))
 
 
-def card_of(question: str, history: list[Message], **fields: object) -> str:
+def card_of(
+    question: str,
+    history: list[Message],
+    *,
+    reading: Message | None = None,
+    earlier: tuple[Ticket, ...] = (),
+    **fields: object,
+) -> str:
     return ticket_card(
         ticket(question=question, **fields),
-        who="ASN-7K2P",
-        topic="Media sosial",
+        facts(reading=reading, earlier=earlier),
+        topic_of=title_of,
         history=history,
         now=NOW,
         zone=ZONE,
@@ -188,7 +220,12 @@ def test_ticket_history_of_emoji_messages_is_split_into_sendable_parts() -> None
         for n in range(40)
     ]
     parts = ticket_history(
-        ticket(rating=5, rating_comment=long_text("👍")), who="ASN-1", messages=messages, zone=ZONE
+        ticket(rating=5, rating_comment=long_text("👍")),
+        facts(),
+        topic_of=title_of,
+        messages=messages,
+        now=NOW,
+        zone=ZONE,
     )
     assert len(parts) > 1
     for part in parts:
@@ -207,8 +244,131 @@ def test_statistics_with_many_topics_fits() -> None:
         average_rating=None,
         rated_count=0,
     )
-    report = statistics_report(stats)
+    report = statistics_report(stats, topic_of=str)
     assert_sendable(report)
     topics = visible(report).splitlines()[3].removeprefix("Topik: ")
     assert topics.startswith("topik_") and topics.endswith(ELLIPSIS)
     assert utf16_len(topics) <= TOPICS_LIMIT
+
+
+def read(intent: str | None, confidence: float | None, action: str) -> Message:
+    return said("boleh like postingan capres?", intent=intent, confidence=confidence, action=action)
+
+
+def test_topics_and_reasons_are_shown_in_words() -> None:
+    assert title_of("media_sosial") == "Media sosial"
+    assert title_of("konsultasi_kasus") == "Kasus pribadi"
+    assert title_of(None) == "tanpa topik" and title_of("") == "tanpa topik"
+    assert title_of("topik_baru") == "topik_baru"  # unknown: as it is, never blank
+    phrases = {reason_phrase(reason) for reason in EscalationReason}
+    assert len(phrases) == len(EscalationReason)
+    assert not any("_" in phrase for phrase in phrases)
+
+
+def test_card_shows_what_the_assistant_read_in_the_question() -> None:
+    answered = visible(card_of("boleh like?", [], reading=read("media_sosial", 0.8234, "answer")))
+    assert "🤖 Dibaca sebagai: Media sosial (yakin 82%); asisten sudah menjawabnya" in answered
+    case = visible(card_of("sy dipanggil", [], reading=read("konsultasi_kasus", 0.91, "escalate")))
+    assert "🤖 Dibaca sebagai: Kasus pribadi (yakin 91%)\n" in case
+    unread = visible(card_of("halo", [], reading=read(None, None, "escalate")))
+    assert "Dibaca sebagai" not in unread and "Dibaca sebagai" not in visible(card_of("x", []))
+
+
+def test_card_names_the_earlier_tickets_of_the_same_asn() -> None:
+    earlier = (
+        ticket(
+            id=9,
+            topic="media_sosial",
+            status=TicketStatus.SELESAI,
+            rating=4,
+            closed_at=datetime(2026, 11, 3, 2, tzinfo=UTC),
+        ),
+        ticket(
+            id=7,
+            topic=None,
+            status=TicketStatus.SELESAI,
+            closed_at=datetime(2025, 10, 1, 18, tzinfo=UTC),
+        ),
+    )
+    shown = visible(card_of("tolong", [], earlier=earlier))
+    assert (
+        "Tiket sebelumnya: #9 Media sosial (ditutup 3 Nov, ⭐4); "
+        "#7 tanpa topik (ditutup 2 Okt 2025)"
+    ) in shown
+    assert "Tiket sebelumnya" not in visible(card_of("tolong", []))
+
+
+def test_card_shows_the_intake_and_a_pending_hand_over() -> None:
+    shown = visible(
+        card_of(
+            "tolong",
+            [],
+            employment=Employment.PPPK,
+            agency="Pemkab <Bogor>",
+            deadline=date(2026, 11, 26),
+            transfer_to_name="Budi & Rekan",
+        )
+    )
+    assert "Kepegawaian: PPPK · Instansi: Pemkab <Bogor>" in shown
+    assert "⏰ Tenggat: Kamis, 26 Nov 2026 (2 hari lagi)" in shown
+    assert "↪ Menunggu diterima oleh Budi & Rekan" in shown
+    bare = visible(card_of("tolong", []))
+    assert not any(word in bare for word in ("Kepegawaian", "Instansi", "Tenggat", "↪"))
+    for day, left in ((24, "hari ini"), (25, "besok"), (21, "lewat 3 hari")):
+        assert f"({left})" in visible(card_of("tolong", [], deadline=date(2026, 11, day)))
+
+
+def test_status_line_follows_the_ticket_to_its_rating() -> None:
+    def status(**fields: object) -> str:
+        card = visible(card_of("tolong", [], **fields))
+        return next(line for line in card.splitlines() if line.startswith("Status:"))
+
+    assert status() == "Status: 🆕 baru — belum diambil"
+    assert status(status=TicketStatus.DIAMBIL, consultant_name="Budi") == (
+        "Status: 🟡 diambil oleh Budi"
+    )
+    closed = {"status": TicketStatus.SELESAI, "closed_by": ClosedBy.PENGGUNA}
+    assert status(**closed) == "Status: ✅ selesai — ditutup ASN"
+    assert status(**closed, rating=4) == "Status: ✅ selesai — ditutup ASN · ⭐4"
+
+
+def test_forum_topic_name_carries_the_status_within_telegrams_limit() -> None:
+    assert forum_topic_name(ticket(), "Media sosial") == "🆕 Tiket 12 · Media sosial"
+    claimed = ticket(status=TicketStatus.DIAMBIL, consultant_name="Budi")
+    assert forum_topic_name(claimed, "Media sosial") == "🟡 Tiket 12 · Media sosial · Budi"
+    closed = ticket(status=TicketStatus.SELESAI, consultant_name="Budi")
+    assert forum_topic_name(closed, "Media sosial") == "✅ Tiket 12 · Media sosial"
+    long_owner = ticket(status=TicketStatus.DIAMBIL, consultant_name="👨‍💼" * 90)
+    name = forum_topic_name(long_owner, "Petugas pemilu dan saksi")
+    assert utf16_len(name) <= TOPIC_NAME_LIMIT and name.endswith(ELLIPSIS)
+
+
+def test_ticket_history_begins_with_the_question_and_its_reading() -> None:
+    later = [said("terima kasih", created_at=NOW)]
+    [part] = ticket_history(
+        ticket(question="sy dipanggil bawaslu"),
+        facts(reading=read("konsultasi_kasus", 0.9, "escalate")),
+        topic_of=title_of,
+        messages=later,
+        now=NOW,
+        zone=ZONE,
+    )
+    lines = visible(part).splitlines()
+    assert lines[0] == "🗂 Tiket 12 · Kasus pribadi · ASN-7K2P"
+    assert lines[1:4] == [
+        "Pertanyaan:",
+        "sy dipanggil bawaslu",
+        "🤖 Dibaca sebagai: Kasus pribadi (yakin 90%)",
+    ]
+    assert lines[-1].endswith("👤 terima kasih")
+    erased_user = User(telegram_user_id=1, chat_id=1, pseudonym="ASN-7K2P")
+    erased_user.data_deleted_at = NOW
+    [erased] = ticket_history(
+        ticket(question=None),
+        facts(user=erased_user),
+        topic_of=title_of,
+        messages=[],
+        now=NOW,
+        zone=ZONE,
+    )
+    assert visible(erased).splitlines()[2] == "(dihapus atas permintaan pengguna)"

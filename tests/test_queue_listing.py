@@ -81,7 +81,7 @@ def test_each_line_says_topic_pseudonym_status_owner_and_live_waiting_times() ->
     assert lines[1] == "Halaman 2/4 · 35 tiket · diperbarui 10.42 WIB"
     assert lines[3] == "🆕 12 · Media sosial · ASN-00012"
     assert lines[4].strip() == "belum diambil · menunggu 2 jam 5 menit"
-    assert lines[5] == "👤 13 · Kasus pribadi · ASN-00013"
+    assert lines[5] == "🟡 13 · Kasus pribadi · ASN-00013"
     assert lines[6].strip() == (
         "diambil Andi <K> · ⏳ menunggu balasan 40 menit · dibuka 5 jam lalu"
     )

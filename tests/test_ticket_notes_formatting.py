@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.queue.formatting import CARD_NOTE_LIMIT, ticket_card, ticket_history
 from bot.storage import EscalationReason, Message, MessageDirection, Ticket, TicketStatus
-from bot.storage.models import TicketNote
+from bot.storage.models import TicketNote, User
+from bot.storage.ticket_facts import TicketFacts
 from bot.telegram_text import MESSAGE_LIMIT, telegram_length
 from tests.telegram_standin.formatting import parse_html
 
@@ -28,6 +29,17 @@ def ticket(question: str = "foto caleg") -> Ticket:
         question=question,
         consultant_name="Andi",
         created_at=NOW - timedelta(hours=2),
+    )
+
+
+def facts(notes: list[TicketNote]) -> TicketFacts:
+    asn = User(telegram_user_id=1, chat_id=1, pseudonym="ASN-7K2P")
+    return TicketFacts(user=asn, reading=None, earlier=(), notes=tuple(notes))
+
+
+def history_parts(messages: list[Message], notes: list[TicketNote]) -> list[str]:
+    return ticket_history(
+        ticket(), facts(notes), topic_of=str, messages=messages, now=NOW, zone=ZONE
     )
 
 
@@ -53,9 +65,9 @@ def message(text: str, minutes_ago: int) -> Message:
 def test_history_puts_notes_among_messages_by_time_escaped_and_marked() -> None:
     messages = [message("pertanyaan awal", 60), message("balasan ASN", 10)]
     notes = [note("cek <b>SK</b> & surat", 30), note("sudah ditelepon", 5, author=None)]
-    [part] = ticket_history(ticket(), who="ASN-7K2P", messages=messages, zone=ZONE, notes=notes)
+    [part] = history_parts(messages, notes)
     text, _ = parse_html(part)
-    body = text.splitlines()[3:]
+    body = text.split("\n\n", 1)[1].splitlines()
     assert [line.split(" ", 2)[2] for line in body] == [
         "👤 pertanyaan awal",
         "📝 Catatan Budi <K>: cek <b>SK</b> & surat",
@@ -66,7 +78,7 @@ def test_history_puts_notes_among_messages_by_time_escaped_and_marked() -> None:
 
 def test_history_with_long_notes_fits_telegram_messages() -> None:
     notes = [note(STYLED, minutes) for minutes in (30, 20, 10)]
-    parts = ticket_history(ticket(), who="ASN-7K2P", messages=[], zone=ZONE, notes=notes)
+    parts = history_parts([], notes)
     assert len(parts) == 3
     assert all(telegram_length(part) <= MESSAGE_LIMIT for part in parts)
 
@@ -76,12 +88,11 @@ def test_card_shows_the_given_notes_shortened_within_one_message() -> None:
     history = [message(STYLED, minutes) for minutes in range(50, 0, -1)]
     card = ticket_card(
         ticket(question=STYLED),
-        who="ASN-7K2P",
-        topic="Media sosial",
+        facts(notes),
+        topic_of=str,
         history=history,
         now=NOW,
         zone=ZONE,
-        notes=notes,
     )
     assert telegram_length(card) <= MESSAGE_LIMIT
     text, _ = parse_html(card)

@@ -9,12 +9,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.queue.card_facts import TopicOf, decision_lines, question_lines
+from bot.queue.deadlines import deadline_label
 from bot.queue.office_hours import ZONE_LABELS
-from bot.storage import EscalationReason, Message, Ticket, TicketStatistics, TicketStatus, User
+from bot.queue.topics import reason_phrase
+from bot.storage import ClosedBy, Message, Ticket, TicketStatistics, TicketStatus, User
 from bot.storage.models import TicketNote
 from bot.storage.queue_pages import QueueEntry, QueueFilter, QueuePage
+from bot.storage.ticket_facts import TicketFacts
 from bot.telegram_text import (
     MESSAGE_LIMIT,
+    TOPIC_NAME_LIMIT,
     leading_lines,
     shorten,
     split_html_lines,
@@ -22,18 +27,18 @@ from bot.telegram_text import (
     visible_text,
 )
 
-REASON_LABELS = {
-    EscalationReason.KONSULTASI_KASUS: "kasus pribadi",
-    EscalationReason.MINTA_KONSULTAN: "minta konsultan",
-    EscalationReason.TOMBOL_KONSULTAN: "tombol konsultan",
-    EscalationReason.CLARIFY_DITOLAK: "klarifikasi ditolak",
-    EscalationReason.NLU_TIDAK_TERSEDIA: "NLU tidak tersedia",
+STATUS_ICONS = {TicketStatus.BARU: "🆕", TicketStatus.DIAMBIL: "🟡", TicketStatus.SELESAI: "✅"}
+CLOSED_BY = {
+    ClosedBy.KONSULTAN: "ditutup konsultan",
+    ClosedBy.PENGGUNA: "ditutup ASN",
+    ClosedBy.OTOMATIS: "ditutup otomatis",
 }
-STATUS_ICONS = {TicketStatus.BARU: "🆕", TicketStatus.DIAMBIL: "👤", TicketStatus.SELESAI: "✅"}
 LINE_LIMIT = 300
 """A history line's text, in UTF-16 units (as every limit here)."""
 QUESTION_LIMIT = 1500
 """The question on a ticket's card."""
+HISTORY_QUESTION_LIMIT = 3000
+"""The question at the top of /tiket (whole, as a rule)."""
 TOPIC_LABEL_LIMIT = 40
 """A topic's name in /antrian (knowledge-base titles are at most 28)."""
 NAME_LIMIT = 64
@@ -100,14 +105,25 @@ def user_label(user: User | None) -> str:
 
 
 def status_line(ticket: Ticket) -> str:
+    """ "🆕 baru — belum diambil", "🟡 diambil oleh Budi", "✅ selesai — ditutup ASN · ⭐4"."""
     icon = STATUS_ICONS[ticket.status]
     if ticket.status == TicketStatus.BARU:
         return f"{icon} <b>baru</b> — belum diambil"
     if ticket.status == TicketStatus.DIAMBIL:
         owner = shorten(ticket.consultant_name or "?", NAME_LIMIT)
         return f"{icon} <b>diambil</b> oleh {html.escape(owner)}"
-    closer = f" ({ticket.closed_by.value})" if ticket.closed_by else ""
-    return f"{icon} <b>selesai</b>{closer}"
+    closer = f" — {CLOSED_BY[ticket.closed_by]}" if ticket.closed_by else ""
+    rating = f" · ⭐{ticket.rating}" if ticket.rating else ""
+    return f"{icon} <b>selesai</b>{closer}{rating}"
+
+
+def forum_topic_name(ticket: Ticket, title: str) -> str:
+    """The ticket's forum topic as the group lists it: "🆕 Tiket 12 · Media sosial",
+    "🟡 Tiket 12 · Media sosial · Budi", "✅ Tiket 12 · Media sosial"."""
+    name = f"{STATUS_ICONS[ticket.status]} Tiket {ticket.id} · {title}"
+    if ticket.status == TicketStatus.DIAMBIL and ticket.consultant_name:
+        name += f" · {shorten(ticket.consultant_name, NAME_LIMIT)}"
+    return shorten(name, TOPIC_NAME_LIMIT)
 
 
 def local_stamp(at: datetime, zone: ZoneInfo) -> str:
@@ -137,33 +153,31 @@ def note_line(note: TicketNote, limit: int) -> str:
 
 def ticket_card(
     ticket: Ticket,
+    facts: TicketFacts,
     *,
-    who: str,
-    topic: str,
+    topic_of: TopicOf,
     history: Sequence[Message],
     now: datetime,
     zone: ZoneInfo,
-    notes: Sequence[TicketNote] = (),
 ) -> str:
-    """The ticket's card in the staff group, within one message: the internal ``notes``
-    (shortened), then the newest of ``history`` that fit, after a line pointing to /tiket when
-    older ones are left out."""
-    question = shorten(ticket.question or "(tanpa teks)", QUESTION_LIMIT)
+    """The ticket's card in the staff group, within one message: what helps decide on it, the
+    question and its reading, the internal notes (shortened), then the newest of ``history``
+    that fit, after a line pointing to /tiket when older ones are left out."""
     card = [
         f"{STATUS_ICONS[ticket.status]} <b>Tiket {ticket.id}</b> · "
-        f"{html.escape(REASON_LABELS.get(ticket.reason, str(ticket.reason)))} · "
-        f"topik: {html.escape(topic)}",
+        f"{html.escape(topic_of(ticket.topic))}",
         f"Status: {status_line(ticket)}",
-        f"Pengguna: {html.escape(who)}",
+        f"Pengguna: {html.escape(user_label(facts.user))}",
+        f"Alasan: {html.escape(reason_phrase(ticket.reason))}",
         f"Dibuka: {local_stamp(ticket.created_at, zone)} · menunggu "
         f"{format_waiting(now - ticket.created_at)}",
+        *decision_lines(ticket, facts, topic_of, now.astimezone(zone).date(), zone),
         "",
-        "<b>Pertanyaan:</b>",
-        f"<blockquote>{html.escape(question)}</blockquote>",
+        *question_lines(ticket, facts, topic_of, QUESTION_LIMIT),
     ]
-    if notes:
+    if facts.notes:
         card += ["<b>Catatan internal</b> (tidak terlihat oleh ASN):"]
-        card += [note_line(note, CARD_NOTE_LIMIT) for note in notes]
+        card += [note_line(note, CARD_NOTE_LIMIT) for note in facts.notes]
     reply_hint = "<i>Balas kartu ini (atau pesan yang diteruskan) untuk menjawab.</i>"
     foot = ["", reply_hint] if ticket.status != TicketStatus.SELESAI else []
     if history:
@@ -218,6 +232,8 @@ def queue_entry(entry: QueueEntry, topic_of: Callable[[str | None], str], now: d
         f"{STATUS_ICONS[ticket.status]} <b>{ticket.id}</b> · {html.escape(topic)} · "
         f"{html.escape(user_label(entry.user))}"
     )
+    if ticket.deadline is not None:
+        head += f" · <b>{deadline_label(ticket.deadline)}</b>"
     opened = format_waiting(now - ticket.created_at)
     if ticket.status == TicketStatus.BARU:
         return f"{head}\n{INDENT}belum diambil · menunggu {opened}"
@@ -233,32 +249,38 @@ def queue_entry(entry: QueueEntry, topic_of: Callable[[str | None], str], now: d
 
 def ticket_history(
     ticket: Ticket,
+    facts: TicketFacts,
     *,
-    who: str,
+    topic_of: TopicOf,
     messages: Sequence[Message],
+    now: datetime,
     zone: ZoneInfo,
-    notes: Sequence[TicketNote] = (),
 ) -> list[str]:
-    """/tiket N: the whole history, the internal ``notes`` among the messages by time, split
-    into Telegram-sized parts."""
+    """/tiket N, split into Telegram-sized parts: the question that opened the ticket and its
+    reading, what helps decide on it, then the whole history with the internal notes among
+    the messages by time."""
     head = [
-        f"🗂 <b>Tiket {ticket.id}</b> · {html.escape(who)} · {status_line(ticket)}",
-        f"Dibuka {local_stamp(ticket.created_at, zone)}"
-        + (f" · dinilai {ticket.rating}/5" if ticket.rating else ""),
+        f"🗂 <b>Tiket {ticket.id}</b> · {html.escape(topic_of(ticket.topic))} · "
+        f"{html.escape(user_label(facts.user))}",
+        *question_lines(ticket, facts, topic_of, HISTORY_QUESTION_LIMIT),
+        f"Status: {status_line(ticket)}",
+        f"Alasan: {html.escape(reason_phrase(ticket.reason))}",
+        f"Dibuka: {local_stamp(ticket.created_at, zone)}",
+        *decision_lines(ticket, facts, topic_of, now.astimezone(zone).date(), zone),
     ]
     if ticket.rating_comment:
         head.append(f"Komentar: {html.escape(shorten(ticket.rating_comment, LINE_LIMIT))}")
     entries = [(m.created_at, message_line(m)) for m in messages]
-    entries += [(n.created_at, note_line(n, NOTE_LIMIT)) for n in notes]
+    entries += [(n.created_at, note_line(n, NOTE_LIMIT)) for n in facts.notes]
     entries.sort(key=lambda entry: entry[0])  # stable: a message before a note of its time
     body = [f"{local_stamp(at, zone)} {line}" for at, line in entries]
     return split_html_lines([*head, "", *(body or ["(belum ada pesan)"])])
 
 
-def statistics_report(stats: TicketStatistics) -> str:
+def statistics_report(stats: TicketStatistics, *, topic_of: TopicOf) -> str:
     """/statistik: tickets by status and topic, median time to first reply, average rating."""
     status = " · ".join(f"{s.value} {n}" for s, n in stats.by_status.items())
-    topics = ", ".join(f"{t or '(tanpa topik)'} {n}" for t, n in stats.by_topic.items())
+    topics = ", ".join(f"{topic_of(t)} {n}" for t, n in stats.by_topic.items())
     median = (
         format_waiting(timedelta(minutes=stats.median_minutes_to_first_reply))
         if stats.median_minutes_to_first_reply is not None

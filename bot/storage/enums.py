@@ -53,3 +53,12 @@ class AuditAction(StrEnum):
     JAWAB = "jawab"
     TUTUP = "tutup"
     HAPUS_DATA = "hapus_data"
+    # Transfer, override and auto-release (issue 22, item 2)
+    ALIHKAN = "alihkan"
+    BATAL_ALIHAN = "batal_alihan"
+    TERIMA_ALIHAN = "terima_alihan"
+    TOLAK_ALIHAN = "tolak_alihan"
+    AMBIL_ALIH = "ambil_alih"
+    LEPAS_KOORDINATOR = "lepas_koordinator"
+    LEPAS_OTOMATIS = "lepas_otomatis"
+    TAMPILKAN_NAMA = "tampilkan_nama"

@@ -168,10 +168,10 @@ async def store_reading(session: AsyncSession, reading: Reading) -> None:
     await session.execute(RECORD_READING, reading_values(reading))
 
 
-async def last_question(session: AsyncSession, *, chat_id: int) -> str | None:
-    """Return the latest inbound text of a chat that is not a command."""
+async def last_question(session: AsyncSession, *, chat_id: int) -> Message | None:
+    """Return the latest inbound text of a chat that is not a command (the logged message)."""
     statement = (
-        select(Message.text)
+        select(Message)
         .where(
             Message.chat_id == chat_id,
             Message.direction == MessageDirection.IN,
@@ -182,4 +182,4 @@ async def last_question(session: AsyncSession, *, chat_id: int) -> str | None:
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(1)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    return (await session.scalars(statement)).first()

@@ -88,7 +88,7 @@ async def delete_user_data(session: AsyncSession, *, user_id: int) -> DeletionSu
         session,
         update(Ticket)
         .where(Ticket.user_id == user_id)
-        .values(question=None, rating_comment=None, comment_requested_at=None),
+        .values(question=None, rating_comment=None, comment_requested_at=None, agency=None),
     )
     await blank_ticket_notices(session, ticket_ids)
     # Refresh tickets already loaded in this session, the closed one included.

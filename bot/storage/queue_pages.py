@@ -109,6 +109,7 @@ def _open_queue() -> Subquery:
             Ticket.status.label("status"),
             Ticket.consultant_id.label("consultant_id"),
             Ticket.created_at.label("created_at"),
+            Ticket.deadline.label("deadline"),
             _awaiting_reply_since().label("awaiting_since"),
         )
         .where(Ticket.status.in_((TicketStatus.BARU, TicketStatus.DIAMBIL)))
@@ -125,8 +126,8 @@ async def queue_page(
     consultant_id: int,
 ) -> QueuePage:
     """Count the open tickets of every filter, then read page ``page`` of ``queue_filter``
-    (the last page when ``page`` is past it): oldest first, or in "menunggu" the longest
-    waiting first."""
+    (the last page when ``page`` is past it): tickets with a deadline first, the soonest
+    first; then the rest oldest first, or in "menunggu" the longest waiting first."""
     queue = _open_queue()
     mine = and_(queue.c.status == TicketStatus.DIAMBIL, queue.c.consultant_id == consultant_id)
     conditions: dict[QueueFilter, ColumnElement[bool]] = {
@@ -141,9 +142,10 @@ async def queue_page(
     pages = max(1, math.ceil(counts.of(queue_filter) / page_size))
     number = min(max(page, 1), pages)
     order = (
-        (queue.c.awaiting_since, queue.c.ticket_id)
-        if queue_filter is QueueFilter.MENUNGGU
-        else (queue.c.created_at, queue.c.ticket_id)
+        queue.c.deadline.is_(None),
+        queue.c.deadline,
+        queue.c.awaiting_since if queue_filter is QueueFilter.MENUNGGU else queue.c.created_at,
+        queue.c.ticket_id,
     )
     statement = (
         select(Ticket, User, queue.c.awaiting_since)

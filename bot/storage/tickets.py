@@ -16,10 +16,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage._sql import execute_counting, insert_ignoring_conflicts
 from bot.storage.audit import record_audit_event
 from bot.storage.base import utcnow
-from bot.storage.enums import AuditAction, ClosedBy, EscalationReason, TicketStatus
+from bot.storage.enums import (
+    AuditAction,
+    ClosedBy,
+    EscalationReason,
+    IntakeStep,
+    TicketStatus,
+)
 from bot.storage.models import Ticket
 from bot.storage.ticket_notes import delete_notes_closed_before
 from bot.storage.ticket_queries import get_open_ticket, get_ticket
+
+RELEASED: dict[str, object] = {
+    "status": TicketStatus.BARU,
+    "consultant_id": None,
+    "consultant_name": None,
+    "claimed_at": None,
+    "owner_active_at": None,
+    "last_reminder_at": None,
+    "transfer_to_id": None,
+    "transfer_to_name": None,
+    "transfer_offered_at": None,
+}
+"""A ticket back in the queue: no owner, no pending hand-over, reminders start afresh."""
 
 
 class ClaimOutcome(StrEnum):
@@ -55,8 +74,10 @@ async def open_ticket(
     reason: EscalationReason | str,
     question: str | None,
     topic: str | None = None,
+    intake_step: IntakeStep | None = None,
 ) -> tuple[Ticket, bool]:
-    """Open a ticket for the user; if one is already open return it and False instead."""
+    """Open a ticket for the user, at ``intake_step`` of the intake (None: without one); if
+    one is already open return it and False instead."""
     existing = await get_open_ticket(session, user_id=user_id)
     if existing is not None:
         return existing, False
@@ -68,6 +89,7 @@ async def open_ticket(
         reason=EscalationReason(reason),
         question=question,
         topic=topic,
+        intake_step=intake_step,
         created_at=utcnow(),
     )
     # Ours, or the one a concurrent transaction opened (the partial unique index let one win).
@@ -90,6 +112,7 @@ async def claim_ticket(
             consultant_id=consultant_id,
             consultant_name=consultant_name,
             claimed_at=utcnow(),
+            owner_active_at=utcnow(),
             last_reminder_at=None,
         ),
     )
@@ -118,13 +141,7 @@ async def release_ticket(
             Ticket.status == TicketStatus.DIAMBIL,
             Ticket.consultant_id == consultant_id,
         )
-        .values(
-            status=TicketStatus.BARU,
-            consultant_id=None,
-            consultant_name=None,
-            claimed_at=None,
-            last_reminder_at=None,
-        ),
+        .values(**RELEASED),
     )
     if not released:
         return None
@@ -147,7 +164,16 @@ async def close_ticket(
         session,
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status != TicketStatus.SELESAI)
-        .values(status=TicketStatus.SELESAI, closed_at=utcnow(), closed_by=closed_by),
+        .values(
+            status=TicketStatus.SELESAI,
+            closed_at=utcnow(),
+            closed_by=closed_by,
+            # Nothing waits on a closed ticket: no hand-over offer, no intake question.
+            transfer_to_id=None,
+            transfer_to_name=None,
+            transfer_offered_at=None,
+            intake_step=None,
+        ),
     )
     if not closed:
         return None
@@ -162,17 +188,21 @@ async def close_ticket(
 
 
 async def clear_ticket_texts_closed_before(session: AsyncSession, *, cutoff: datetime) -> int:
-    """Remove the question, the rating comment and the internal notes of tickets closed
+    """Remove the question, the agency, the rating comment and the internal notes of tickets closed
     before ``cutoff`` (the retention period counts from the end of the case; an open ticket
     keeps its question for the consultant); status, topic, times and rating stay. Return how
-    many tickets' question or comment were cleared."""
+    many tickets' texts were cleared."""
     await delete_notes_closed_before(session, cutoff=cutoff)
     return await execute_counting(
         session,
         update(Ticket)
         .where(
             Ticket.closed_at < cutoff,
-            or_(Ticket.question.is_not(None), Ticket.rating_comment.is_not(None)),
+            or_(
+                Ticket.question.is_not(None),
+                Ticket.rating_comment.is_not(None),
+                Ticket.agency.is_not(None),
+            ),
         )
-        .values(question=None, rating_comment=None, comment_requested_at=None),
+        .values(question=None, rating_comment=None, comment_requested_at=None, agency=None),
     )

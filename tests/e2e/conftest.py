@@ -76,16 +76,10 @@ async def open_ticket_through_the_bot(
     *,
     timeout: float = 20.0,
 ) -> int:
-    """The ASN tells their case and it becomes a ticket, as a user would get there; the number
-    of their open ticket. The one way e2e tests open a ticket through the bot."""
-    mark = len(standin.sent)
-    await standin.send_text(asn, case)
-    await standin.wait_for_sent(
-        lambda r: "nomor tiket" in (r.plain_text or ""),
-        chat_id=asn.id,
-        since=mark,
-        timeout=timeout,
-    )
+    """The ASN tells their case and it becomes a ticket, as a user would get there: they agree
+    to hand it to the consultants and skip the intake questions; the number of their open
+    ticket. The one way e2e tests open a ticket through the bot."""
+    await hand_case_over(standin, asn, case, timeout=timeout)
     async with db() as session:
         return (
             await session.scalars(
@@ -94,3 +88,42 @@ async def open_ticket_through_the_bot(
                 )
             )
         ).one()
+
+
+async def hand_case_over(
+    standin: BotApiStandIn, asn: FakeUser, case: str, *, timeout: float = 20.0
+) -> None:
+    """``open_ticket_through_the_bot`` without reading the number: the case sent, the offer
+    taken ([Ya, teruskan]), the intake skipped, up to the acknowledgement."""
+    mark = len(standin.sent)
+    await standin.send_text(asn, case)
+    [offer, *_] = await standin.wait_for_sent(
+        lambda r: any(data.startswith("kasus:ya:") for data in r.callback_data),
+        chat_id=asn.id,
+        since=mark,
+        timeout=timeout,
+    )
+    [forward] = [data for data in offer.callback_data if data.startswith("kasus:ya:")]
+    mark = len(standin.sent)
+    await standin.press_button(asn, offer, forward)
+    await skip_intake(standin, asn, since=mark, timeout=timeout)
+
+
+async def skip_intake(
+    standin: BotApiStandIn, asn: FakeUser, *, since: int, timeout: float = 20.0
+) -> None:
+    """Press the skip button of each intake question sent after ``since``, up to the
+    acknowledgement that ends the intake."""
+    for _ in range(3):
+        [question, *_] = await standin.wait_for_sent(
+            lambda r: any(data.startswith("isian:") for data in r.callback_data),
+            chat_id=asn.id,
+            since=since,
+            timeout=timeout,
+        )
+        since = len(standin.sent)
+        [skip] = [data for data in question.callback_data if data.endswith(":lewati")]
+        await standin.press_button(asn, question, skip)
+    await standin.wait_for_sent(
+        lambda r: "Berikutnya" in (r.plain_text or ""), chat_id=asn.id, since=since, timeout=timeout
+    )

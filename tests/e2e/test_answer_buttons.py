@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import Feedback, Message, Ticket
 from tests.e2e.bot_process import BotProcess
+from tests.e2e.conftest import open_ticket_through_the_bot
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
@@ -174,8 +175,7 @@ async def test_after_a_rating_a_question_is_answered_and_a_remark_is_the_comment
     standin: BotApiStandIn, bot: BotProcess, db: async_sessionmaker[AsyncSession]
 ) -> None:
     mark = len(standin.sent)
-    await standin.send_text(ASN, CASE)
-    await standin.wait_for_sent(lambda r: "nomor tiket" in text_of(r), chat_id=ASN.id, since=mark)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     await standin.send_text(ASN, "/selesai")
     [closed] = await standin.wait_for_sent(
         lambda r: "sudah ditutup" in text_of(r), chat_id=ASN.id, since=mark

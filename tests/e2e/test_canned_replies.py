@@ -17,7 +17,7 @@ from bot.knowledge.base import load_knowledge_base
 from bot.storage import AuditEvent, Message, Ticket
 from bot.telegram_text import visible_text
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 from tests.telegram_standin.models import JSONDict, utf16_len
@@ -98,7 +98,7 @@ async def assistant_answer(standin: BotApiStandIn) -> SentRecord:
 
 async def open_claimed_ticket(standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]) -> int:
     """The ASN's case becomes a ticket and Andi claims it; its number."""
-    await standin.send_text(ASN, CASE)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     [card] = await standin.wait_for_sent(
         lambda r: "bawaslu" in text_of(r), chat_id=STAFF_CHAT_ID, timeout=20
     )

@@ -17,7 +17,7 @@ from bot.knowledge.base import load_knowledge_base
 from bot.storage import Message, Ticket
 from bot.telegram_text import visible_text
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 from tests.telegram_standin.formatting import parse_html
@@ -131,7 +131,7 @@ async def open_claimed_ticket(
     standin: BotApiStandIn, db: async_sessionmaker[AsyncSession], staff_chat: int
 ) -> tuple[int, SentRecord]:
     """The ASN's case becomes a ticket; Andi claims it. Its number and its card."""
-    await standin.send_text(ASN, CASE)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     [card] = await standin.wait_for_sent(
         lambda r: "bawaslu" in text_of(r), chat_id=staff_chat, timeout=20
     )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage import Ticket
 from bot.storage.models import StaffNotice
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 from tests.telegram_standin.models import JSONDict
 
@@ -66,7 +66,7 @@ async def open_claimed_ticket(
 ) -> tuple[int, SentRecord]:
     """The ASN's case becomes a ticket; Andi claims it. Its number and its card."""
     mark = len(standin.sent)
-    await standin.send_text(ASN, CASE)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID, since=mark, timeout=20)
     async with db() as session:
         ticket = (await session.scalars(select(Ticket))).one()
@@ -186,7 +186,7 @@ async def test_a_repeated_error_is_one_staff_note_with_a_count_and_one_apology(
 ) -> None:
     # The staff chat is down for now, a ticket's card first in its queue: what follows waits.
     standin.refuse_chat(STAFF_CHAT_ID, 120)
-    await standin.send_text(ASN, CASE)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     await standin.wait_for_call("getChat", lambda c: c.status == 502)  # the card's first step
 
     asker = FakeUser(802)

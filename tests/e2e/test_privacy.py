@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage import Message, Ticket, User
 from bot.storage.models import StaffNotice
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, hand_case_over
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
@@ -36,7 +36,7 @@ def text_of(record: SentRecord | dict | None) -> str:
 async def open_case(standin: BotApiStandIn, asn: FakeUser, staff_chat: int) -> SentRecord:
     """The ASN hands a personal case to the consultants; return its card."""
     mark = len(standin.sent)
-    await standin.send_text(asn, CASE)
+    await hand_case_over(standin, asn, CASE)
     [card] = await standin.wait_for_sent(
         lambda r: r.method == "sendMessage" and "bawaslu" in text_of(r),
         chat_id=staff_chat,
@@ -274,7 +274,9 @@ async def test_user_can_let_consultants_see_their_name(
     )
     assert "nama Telegram Anda" in (confirmed.plain_text or "")
 
-    await standin.send_text(asn, "sy dilaporkan ke bawaslu krn foto sama caleg, tolong dampingi")
+    await hand_case_over(
+        standin, asn, "sy dilaporkan ke bawaslu krn foto sama caleg, tolong dampingi"
+    )
     [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)
     assert "Wayan" in (card.plain_text or "")
     async with db() as session:

@@ -2,9 +2,9 @@
 that edit the one message in place, live waiting times, and presses that must do nothing.
 
 The bulk of the queue is written into the database before the bot starts (the journey that
-makes a ticket is not the point here); three tickets take the real path — /konsultan, /ambil,
-/jawab and the ASN writing again — so "waiting for our reply" is read from what the bot itself
-logged. On SQLite and on PostgreSQL.
+makes a ticket is not the point here); three tickets take the real path — a case handed
+over, /ambil, /jawab and the ASN writing again — so "waiting for our reply" is read from what
+the bot itself logged. On SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from bot.storage import (
     close_ticket,
     create_engine,
     create_session_factory,
-    get_open_ticket,
     get_or_create_user,
     get_ticket,
     open_ticket,
@@ -40,7 +39,7 @@ from bot.storage import (
     utcnow,
 )
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser
 
@@ -207,7 +206,7 @@ def ticket_lines(text: str) -> dict[int, str]:
     """Each ticket's two lines, by ticket number."""
     lines, found = text.splitlines(), {}
     for index, line in enumerate(lines):
-        if line[:2] in ("🆕 ", "👤 "):
+        if line[:2] in ("🆕 ", "🟡 "):
             found[int(line.split()[1])] = f"{line}\n{lines[index + 1].strip()}"
     return found
 
@@ -227,22 +226,15 @@ def error_notes(standin: BotApiStandIn) -> list[str]:
     ]
 
 
+CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
+
+
 async def open_through_the_bot(
     standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
 ) -> list[int]:
-    """Three ASNs ask for a consultant; Andi claims and answers the first, whose ASN writes
-    again, and claims the second without answering; the third stays unclaimed."""
-    numbers = []
-    for asn in ASNS:
-        mark = len(standin.sent)
-        await standin.send_text(asn, "/konsultan")
-        await standin.wait_for_sent(
-            lambda r: "tiket" in (r.plain_text or "").lower(), chat_id=asn.id, since=mark
-        )
-        async with db() as session:
-            ticket = await get_open_ticket(session, user_id=asn.id)
-        assert ticket is not None
-        numbers.append(ticket.id)
+    """Three ASNs hand a case to the consultants; Andi claims and answers the first, whose ASN
+    writes again, and claims the second without answering; the third stays unclaimed."""
+    numbers = [await open_ticket_through_the_bot(standin, db, asn, CASE) for asn in ASNS]
     first, second, _ = numbers
     assert "sekarang Anda tangani" in (await staff_command(standin, ANDI, f"/ambil {first}"))[1]
     assert (

@@ -22,7 +22,7 @@ import yaml
 from bot.queue.office_hours import OfficeHours
 from bot.settings import QueueSettings
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, hand_case_over
 from tests.e2e.queue_clock import QueueClock
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
@@ -104,6 +104,7 @@ async def reminding_bot(
         "remind_group_after_minutes": 30,
         "remind_every_minutes": 60,
         "auto_close_days": 3650,  # the clock is ahead: nothing is idle for that long
+        "release_silent_owner_minutes": 0,  # nor would an owner keep a ticket (never here)
     }
     config = tmp_path / "config.yml"
     config.write_text(yaml.safe_dump({"queue": queue}), encoding="utf-8")
@@ -120,7 +121,7 @@ async def reminding_bot(
 async def open_case(standin: BotApiStandIn, asn: FakeUser) -> tuple[SentRecord, int]:
     """The ASN hands a case to the consultants: its card, and the ticket's number."""
     mark = len(standin.sent)
-    await standin.send_text(asn, CASE)
+    await hand_case_over(standin, asn, CASE)
     [card] = await standin.wait_for_sent(
         lambda r: "bawaslu" in text_of(r), chat_id=STAFF_CHAT_ID, since=mark
     )

@@ -1,14 +1,14 @@
 """Two bot workers and two Rasa replicas on PostgreSQL, behind a round-robin proxy (issue #20).
 
-200 ASN send three questions each, on three topics, all at once; 4 more ask for a lawyer
-(a ticket each) before anyone else. The stand-in delivers them like Telegram (chats in
-parallel, a chat's next update only after its previous one got a 2xx, again after a failure)
-to a proxy that spreads them over two workers in webhook mode. Once a third of the replies
-are out and a ticket was reminded, one worker and one Rasa replica are SIGKILLed. Then every
-question is handled (answered, or relayed to its chat's ticket), exactly once but for the
-updates the killed worker had in hand, and each chat's replies come in the order of its
-questions; every ticket gets one reminder in the staff group, though both workers run the
-reminder job every second; no worker logs a traceback.
+200 ASN send three questions each, on three topics, all at once; 4 more ask for a lawyer before
+anyone else and take the offer to hand their case over (a ticket each). The stand-in delivers
+them like Telegram (chats in parallel, a chat's next update only after its previous one got a
+2xx, again after a failure) to a proxy that spreads them over two workers in webhook mode. Once
+a third of the replies are out and a ticket was reminded, one worker and one Rasa replica are
+SIGKILLed. Then every question is handled (answered, or relayed to its chat's ticket), exactly
+once but for the updates the killed worker had in hand, and each chat's replies come in the
+order of its questions; every ticket gets one reminder in the staff group, though both workers
+run the reminder job every second; no worker logs a traceback.
 
 The killed worker's updates are taken up by the other once their lease (``HANDLING_LEASE``,
 60 s) has run out, so the test takes a minute more than the burst: about two minutes in all
@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.intake import HANDLING_LEASE
 from bot.nlu.rasa_server import RasaProcess, free_port
@@ -139,6 +140,10 @@ def _kind(record: SentRecord) -> str | None:
     feedback = [data for data in record.callback_data if data.startswith("umpan:ya:")]
     if feedback:
         return f"answer:{feedback[0].removeprefix('umpan:ya:')}"
+    if any(data.startswith("kasus:ya:") for data in record.callback_data):
+        return "ticket"  # the offer to hand the case over: the reply to the request
+    if any(data.startswith("isian:") for data in record.callback_data):
+        return None  # the intake after [Ya, teruskan]: a reply to the press, not a question
     if "layanan yang memahami pesan sedang tidak tersedia" in text:
         return "nlu_unavailable"
     if "diteruskan ke" in text:  # to the consultants, or to the ticket already open
@@ -193,6 +198,25 @@ def _fits(kind: str, asked: Asked) -> bool:
     if asked.question.intent is None:
         return kind == "ticket"
     return kind == f"answer:{asked.question.intent}"
+
+
+async def take_offers(standin: BotApiStandIn, chats: set[int]) -> None:
+    """Press [Ya, teruskan] under each offer to hand a case over in these chats, as their ASN
+    would (until cancelled); the tickets open then."""
+    pressed: set[tuple[int, int | None]] = set()
+    while True:
+        for record in list(standin.sent):
+            forward = [data for data in record.callback_data if data.startswith("kasus:ya:")]
+            seen = (record.chat_id, record.message_id)
+            if forward and record.chat_id in chats and seen not in pressed:
+                pressed.add(seen)
+                await standin.press_button(record.chat_id, record, forward[0])
+        await asyncio.sleep(0.2)
+
+
+async def ticket_ids(sessions: async_sessionmaker[AsyncSession]) -> set[int]:
+    async with sessions() as session:
+        return set(await session.scalars(select(Ticket.id)))
 
 
 def reminders(standin: BotApiStandIn) -> Counter[int]:
@@ -302,6 +326,7 @@ async def test_two_workers_and_two_replicas_lose_nothing_when_one_of_each_is_kil
     questions = {FIRST_USER - 1 - n: [Question(ESCALATION, None)] for n in range(LAWYER_CHATS)}
     questions |= {FIRST_USER + n: questions_of(n) for n in range(CHATS)}
     sending: list[asyncio.Task[dict[str, Any]]] = []
+    pressing: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     engine = create_engine(postgres_url)
     sessions = create_session_factory(engine)
     try:
@@ -318,8 +343,19 @@ async def test_two_workers_and_two_replicas_lose_nothing_when_one_of_each_is_kil
             for chat_id, asked in questions.items()
             for question in asked[round_ : round_ + 1]
         ]
+        # First the requests for a lawyer: each ASN takes the offer, and their tickets open
+        # before the burst (the reminder job of both workers then runs on them throughout).
         started = time.monotonic()
-        sending = [asyncio.create_task(standin.send_text(c, q.text)) for c, q in sends]
+        sending = [
+            asyncio.create_task(standin.send_text(c, q.text)) for c, q in sends[:LAWYER_CHATS]
+        ]
+        pressing = asyncio.create_task(take_offers(standin, set(list(questions)[:LAWYER_CHATS])))
+        while len(await ticket_ids(sessions)) < LAWYER_CHATS:
+            assert time.monotonic() - started < 60, "the lawyer requests opened no tickets"
+            await asyncio.sleep(0.2)
+        sending += [
+            asyncio.create_task(standin.send_text(c, q.text)) for c, q in sends[LAWYER_CHATS:]
+        ]
 
         # The kill: once a third of the replies are out and a ticket was reminded (both
         # workers were running the reminder job on the first tickets).
@@ -348,8 +384,7 @@ async def test_two_workers_and_two_replicas_lose_nothing_when_one_of_each_is_kil
         while True:  # every question handled, every ticket reminded
             events = events_by_chat(standin.sent)
             outcomes = {c: outcome_of(a, events.get(c, [])) for c, a in asked_of.items()}
-            async with sessions() as session:
-                tickets = set(await session.scalars(select(Ticket.id)))
+            tickets = await ticket_ids(sessions)
             if all(o.complete for o in outcomes.values()) and tickets <= set(reminders(standin)):
                 break
             assert time.monotonic() < deadline, waiting_report(
@@ -365,7 +400,7 @@ async def test_two_workers_and_two_replicas_lose_nothing_when_one_of_each_is_kil
                 .where(ProcessedUpdate.completed_at.is_(None))
             )
     finally:
-        for task in sending:
+        for task in [*sending, pressing]:
             task.cancel()
         try:
             survivor_exit = survivor.stop(timeout=60)

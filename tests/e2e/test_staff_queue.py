@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import AuditEvent, Message, Ticket
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
@@ -69,11 +69,11 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     standin: BotApiStandIn, queue_bot: BotProcess, db: async_sessionmaker[AsyncSession]
 ) -> None:
     # Hand-off: a personal case becomes a ticket with a card in the staff group.
-    await standin.send_text(ASN, CASE)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)
-    first, second = await standin.wait_for_sent(chat_id=ASN.id, count=2)
-    # The acknowledgement, then the after-hours notice (their order is not asserted).
-    notice, ack = (first, second) if "jam layanan" in text_of(first) else (second, first)
+    # The acknowledgement, then the after-hours notice.
+    [ack] = await standin.wait_for_sent(lambda r: "Berikutnya" in text_of(r), chat_id=ASN.id)
+    [notice] = await standin.wait_for_sent(lambda r: "jam layanan" in text_of(r), chat_id=ASN.id)
     ticket = await one_ticket(db)
     n = ticket.id
     assert f"tiket {n}" in text_of(ack).lower()
@@ -83,12 +83,13 @@ async def test_whole_journey_with_a_race_relay_restart_and_rating(
     assert card.callback_data == [f"tiket:ambil:{n}", f"tiket:lepas:{n}", f"tiket:tutup:{n}"]
 
     # An outsider cannot press; then both consultants press [Ambil] at once: exactly one wins.
+    before = len(standin.callback_answers)  # the ASN's presses that opened the ticket
     await standin.deliver_raw(standin.make_callback_query(OUTSIDER, card, f"tiket:ambil:{n}"))
-    [refusal] = await standin.wait_for_call("answerCallbackQuery")
+    refusal = (await standin.wait_for_call("answerCallbackQuery", count=before + 1))[before]
     assert "hanya konsultan" in refusal.params["text"]
     presses = [standin.make_callback_query(c, card, f"tiket:ambil:{n}") for c in (ANDI, BUDI)]
     await asyncio.gather(*(standin.deliver_raw(update) for update in presses))
-    answers = (await standin.wait_for_call("answerCallbackQuery", count=3))[1:]
+    answers = (await standin.wait_for_call("answerCallbackQuery", count=before + 3))[before + 1 :]
     texts = sorted(str(call.params["text"]) for call in answers)
     assert len([t for t in texts if "sekarang Anda tangani" in t]) == 1, texts
     [lost] = [call for call in answers if "sudah diambil oleh" in call.params["text"]]
@@ -232,7 +233,7 @@ async def test_forum_reminders_auto_close_and_closing_by_the_asn(
     bot = BotProcess(standin, tmp_path / "bot.log", **env)
     await bot.start()
     try:
-        await standin.send_text(ASN, CASE)
+        await open_ticket_through_the_bot(standin, db, ASN, CASE)
         [topic] = await standin.wait_for_call("createForumTopic")
         thread = topic.result["message_thread_id"]
         [card] = await standin.wait_for_sent(chat_id=FORUM_CHAT_ID)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import CONSULTANT_IDS, STAFF_CHAT_ID
+from tests.e2e.conftest import CONSULTANT_IDS, STAFF_CHAT_ID, hand_case_over
 from tests.telegram_standin import BotApiStandIn, FakeUser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
@@ -17,7 +17,7 @@ CONSULTANT = FakeUser(CONSULTANT_IDS[0], first_name="Andi")
 async def test_reply_to_a_bot_message_outside_any_ticket_is_flagged(
     standin: BotApiStandIn, bot: BotProcess
 ) -> None:
-    await standin.send_text(ASN, "sy dipanggil inspektorat minggu depan, tolong dampingi")
+    await hand_case_over(standin, ASN, "sy dipanggil inspektorat minggu depan, tolong dampingi")
     await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)  # the card
     mark = len(standin.sent)
     await standin.send_text(CONSULTANT, "/antrian", chat_id=STAFF_CHAT_ID)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage import AuditEvent, Ticket
 from bot.storage.models import TicketNote
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
@@ -91,7 +91,7 @@ async def open_claimed_ticket(
     standin: BotApiStandIn, db: async_sessionmaker[AsyncSession], staff_chat: int
 ) -> tuple[int, SentRecord]:
     """The ASN's case becomes a ticket; Andi claims it. Its number and its card."""
-    await standin.send_text(ASN, CASE)
+    await open_ticket_through_the_bot(standin, db, ASN, CASE)
     [card] = await standin.wait_for_sent(
         lambda r: "bawaslu" in text_of(r), chat_id=staff_chat, timeout=20
     )

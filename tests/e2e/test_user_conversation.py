@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.nlu.rasa_server import free_port
 from bot.storage import Feedback, Message, Ticket
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.telegram_standin import BotApiStandIn, FakeUser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
@@ -82,8 +82,10 @@ async def test_personal_case_becomes_a_ticket_posted_to_the_staff(
     standin: BotApiStandIn, bot: BotProcess, db: async_sessionmaker[AsyncSession]
 ) -> None:
     question = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
-    await standin.send_text(ASN, question)
-    [ack] = await standin.wait_for_sent(chat_id=ASN.id)
+    await open_ticket_through_the_bot(standin, db, ASN, question)
+    [ack] = await standin.wait_for_sent(
+        lambda r: "Berikutnya" in (r.plain_text or ""), chat_id=ASN.id
+    )
     [card] = await standin.wait_for_sent(chat_id=STAFF_CHAT_ID)
     async with db() as session:
         ticket = (await session.scalars(select(Ticket))).one()

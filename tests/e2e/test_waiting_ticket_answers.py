@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import Message, ProcessedUpdate, Ticket, TicketStatus
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID
+from tests.e2e.conftest import STAFF_CHAT_ID, skip_intake
 from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
@@ -84,9 +84,11 @@ async def test_a_waiting_ticket_gets_topic_answers_until_a_consultant_claims_it(
     # A question, answered; then /konsultan hands it to the consultants: a ticket and its card.
     await standin.send_text(ASN, FIRST)
     await standin.wait_for_sent(lambda r: bool(r.callback_data), chat_id=ASN.id)
+    mark = len(standin.sent)
     asked = await standin.send_text(ASN, "/konsultan")
     await standin.wait_for_sent(lambda r: "nomor tiket" in text_of(r), chat_id=ASN.id)
     await handled(db, asked["update_id"])
+    await skip_intake(standin, ASN, since=mark)
     async with db() as session:
         ticket = (await session.scalars(select(Ticket))).one()
     n = ticket.id

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .delivery import Webhook
-from .models import CallbackAnswer, CallRecord, JSONDict, SentRecord, WebhookDelivery
+from .models import CallbackAnswer, CallRecord, JSONDict, SentRecord, Topic, WebhookDelivery
 from .state import StandInState
 
 _Record = TypeVar("_Record")
@@ -48,6 +48,27 @@ class RecordsView:
     def message(self, chat_id: int, message_id: int) -> JSONDict | None:
         """A message as it is now (after edits), or None once deleted."""
         return self.state.messages.get((chat_id, message_id))
+
+    def forum_topic(self, chat_id: int, thread_id: int) -> Topic | None:
+        """A forum topic as it is now (its name, whether closed), or None once deleted."""
+        return self.state.chat(chat_id).topics.get(thread_id)
+
+    async def wait_for_topic(
+        self,
+        chat_id: int,
+        thread_id: int,
+        predicate: Callable[[Topic], bool],
+        *,
+        timeout: float = 10.0,
+    ) -> Topic:
+        """Wait until the forum topic exists and matches `predicate`; return it."""
+
+        def matching() -> list[Topic]:
+            topic = self.forum_topic(chat_id, thread_id)
+            return [topic] if topic is not None and predicate(topic) else []
+
+        [topic] = await self._wait(matching, 1, timeout, f"topic {thread_id} of chat {chat_id}")
+        return topic
 
     async def wait_for_sent(
         self,
