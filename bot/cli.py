@@ -19,9 +19,10 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _registrars() -> list[Registrar]:
     from bot.knowledge.commands import register as register_kb
+    from bot.reports.commands import register as register_report
     from bot.storage.commands import register as register_db
 
-    return [commands_nlu.register, register_kb, register_db, _register_run]
+    return [commands_nlu.register, register_kb, register_db, register_report, _register_run]
 
 
 def _register_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -234,6 +234,19 @@ class QueueSettings(_Section):
     """Recent messages a new ticket's card shows."""
 
 
+class ReportsSettings(_Section):
+    """The coordinators' reports (``bot.reports``) and their weekly digest."""
+
+    include_texts: bool = False
+    """Put the ASN's question texts in the exported workbook (never an erased one)."""
+    digest_weekday: Annotated[int, Field(ge=1, le=7)] = 1
+    """Day of the weekly digest: 1 = Monday ... 7 = Sunday."""
+    digest_time: Annotated[str, Field(pattern=r"^([01]?\d|2[0-3])[:.][0-5]\d$")] = "07:00"
+    """Time of day of the weekly digest, in its time zone ("07:00")."""
+    timezone: str | None = None
+    """Time zone of the reports' days and the digest; unset: queue.timezone."""
+
+
 class AbuseSettings(_Section):
     messages_per_minute: int = 20
     """Per-user limit on messages."""
@@ -272,6 +285,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     abuse: AbuseSettings = Field(default_factory=AbuseSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     database_url: Annotated[str | None, Env("DATABASE_URL")] = None
     """SQLAlchemy async URL; unset: the SQLite file data/tanya_netral.db."""

@@ -60,6 +60,11 @@ class OfficeHours:
     zone: ZoneInfo
     days_off: Container[date] = field(default=frozenset(), compare=False)
     """Dates closed although on an office day: public holidays, cuti bersama."""
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    """Each date's office hours in UTC, worked out once: a report asks the same dates for
+    every ticket (``office_time_between``), and the holiday calendar is slow to ask."""
 
     @classmethod
     def from_settings(cls, queue: QueueSettings) -> OfficeHours:
@@ -104,12 +109,25 @@ class OfficeHours:
         total = timedelta(0)
         day = first.astimezone(self.zone).date()
         while day <= last.astimezone(self.zone).date():
-            if self.is_working_day(day):
-                opens = datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC)
-                closes = datetime.combine(day, self.end, tzinfo=self.zone).astimezone(UTC)
+            window = self._window(day)
+            if window is not None:
+                opens, closes = window
                 total += max(timedelta(0), min(closes, last) - max(opens, first))
             day += timedelta(days=1)
         return total
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        """The day's office hours in UTC; None on a day off."""
+        if day not in self._windows:
+            self._windows[day] = (
+                (
+                    datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC),
+                    datetime.combine(day, self.end, tzinfo=self.zone).astimezone(UTC),
+                )
+                if self.is_working_day(day)
+                else None
+            )
+        return self._windows[day]
 
     def describe(self) -> str:
         """E.g. "Senin–Jumat 08.00–16.00 WIB"."""
