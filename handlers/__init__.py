@@ -13,11 +13,20 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
     Within group 0 the first matching handler wins: staff commands and ticket actions come
     before the ASN's conversation, and the catch-all replies for odd input come last.
     """
-    from handlers import bad_input, privacy, questions, staff_queue, updates, user_chat
+    from handlers import (
+        bad_input,
+        coordinator_reports,
+        privacy,
+        questions,
+        staff_queue,
+        updates,
+        user_chat,
+    )
 
     return {
         -1: updates.build_handlers(settings),
         0: [
+            *coordinator_reports.build_handlers(settings),
             *staff_queue.build_handlers(settings),
             *privacy.build_handlers(settings),
             *user_chat.build_handlers(),
@@ -28,8 +37,9 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
 
 
 def schedule_all_jobs(job_queue: JobQueue, settings: Settings) -> None:
-    """Register the repeating jobs (reminders, auto-close, retention)."""
-    from handlers import privacy, staff_queue
+    """Register the repeating jobs (reminders, auto-close, retention, the weekly digest)."""
+    from handlers import coordinator_reports, privacy, staff_queue
 
     staff_queue.schedule_jobs(job_queue, settings)
+    coordinator_reports.schedule_jobs(job_queue, settings)
     privacy.schedule_jobs(job_queue, settings)

@@ -12,7 +12,7 @@ then Telegram answers "chat not found" and the next start sets their menu.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -52,6 +52,13 @@ STAFF_MENU = (
 
 CONSULTANT_MENU = STAFF_MENU + ASN_MENU
 """A consultant's private chat: their work first, then what any ASN can do."""
+
+REPORT_MENU = (
+    BotCommand("laporan", "Laporan dan grafik: /laporan minggu_lalu, 2026-11, 30"),
+    BotCommand("ekspor", "Lembar kerja XLSX: /ekspor bulan_ini"),
+)
+COORDINATOR_MENU = REPORT_MENU + CONSULTANT_MENU
+"""A coordinator's private chat: the reports, then a consultant's menu."""
 
 UNLISTED_ALIASES = frozenset({"help", "menu"})
 """Answered (as /bantuan) for those used to them, but not offered in a menu."""
@@ -113,7 +120,8 @@ async def publish_profile(bot: Bot, settings: Settings) -> None:
             await _refusal_logged("staff group's menu", bot.set_my_commands(STAFF_MENU, scope))
         for consultant_id in sorted(settings.staff.team_ids):
             menu = f"menu of consultant {consultant_id}"
-            await _refusal_logged(menu, _set_consultant_menu(bot, consultant_id))
+            coordinators = settings.staff.coordinator_ids
+            await _refusal_logged(menu, _set_consultant_menu(bot, consultant_id, coordinators))
     except TelegramError as failure:  # after the retries: an outage, not a refusal
         logger.warning(
             "The bot's menus and description are not all set, Telegram failed: %s; the next "
@@ -130,10 +138,11 @@ async def _refusal_logged(what: str, request: Awaitable[object]) -> None:
         logger.warning("Telegram refused the bot's %s: %s", what, refusal.message)
 
 
-async def _set_consultant_menu(bot: Bot, consultant_id: int) -> None:
-    """A consultant's menu, or nothing yet if they never wrote to the bot."""
+async def _set_consultant_menu(bot: Bot, consultant_id: int, coordinators: Collection[int]) -> None:
+    """A consultant's (or coordinator's) menu, or nothing yet if they never wrote to the bot."""
     try:
-        await bot.set_my_commands(CONSULTANT_MENU, BotCommandScopeChat(consultant_id))
+        menu = COORDINATOR_MENU if consultant_id in coordinators else CONSULTANT_MENU
+        await bot.set_my_commands(menu, BotCommandScopeChat(consultant_id))
     except BadRequest as refusal:
         if refusal.message.lower() != "chat not found":
             raise

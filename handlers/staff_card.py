@@ -40,6 +40,7 @@ from bot.storage.outbox import (
 )
 from bot.storage.queue_extra import recent_chat_messages
 from bot.storage.ticket_facts import ticket_facts
+from handlers.coordinator_reports import send_weekly_digest
 from handlers.staff_erasure import erase_tickets
 
 logger = logging.getLogger(__name__)
@@ -116,10 +117,13 @@ async def render_card(context: AppContext, ticket: Ticket) -> str:
 
 async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> None:
     """Post one notice, or several of one kind the outbox merged, to the staff chat."""
+    kind, first = NoticeKind(notices[0].kind), notices[0]
+    if kind is NoticeKind.WEEKLY_DIGEST:  # to the coordinators, not the staff chat
+        await send_weekly_digest(context, first)
+        return
     staff_chat = context.services.settings.staff.chat_id
     if staff_chat is None:
         return
-    kind, first = NoticeKind(notices[0].kind), notices[0]
     if kind is NoticeKind.NEW_TICKET and len(notices) > 1:
         await post_digest(context, staff_chat, [n.ticket_id for n in notices if n.ticket_id])
     elif kind in (NoticeKind.NEW_TICKET, NoticeKind.CARD_UPDATE) and first.ticket_id:

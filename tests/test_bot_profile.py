@@ -17,10 +17,12 @@ from bot.knowledge import load_knowledge_base
 from bot.send_budget import SendBudgetLimiter
 from bot.settings import PrivacySettings, Settings, StaffSettings
 from bot.telegram_text import utf16_length
-from handlers import build_all_handlers, staff_commands
+from handlers import build_all_handlers, coordinator_reports, staff_commands
 from handlers.bot_profile import (
     ASN_MENU,
     CONSULTANT_MENU,
+    COORDINATOR_MENU,
+    REPORT_MENU,
     SHORT_DESCRIPTION,
     STAFF_MENU,
     UNLISTED_ALIASES,
@@ -35,7 +37,12 @@ WROTE_BEFORE, NEVER_WROTE = FakeUser(7101, first_name="Andi"), FakeUser(7102)
 SETTINGS = Settings(
     staff=StaffSettings(chat_id=STAFF_GROUP, consultant_ids=(WROTE_BEFORE.id, NEVER_WROTE.id))
 )
-MENUS = {"private chats": ASN_MENU, "staff": STAFF_MENU, "consultant": CONSULTANT_MENU}
+MENUS = {
+    "private chats": ASN_MENU,
+    "staff": STAFF_MENU,
+    "consultant": CONSULTANT_MENU,
+    "coordinator": COORDINATOR_MENU,
+}
 PRIVATE_SCOPE = {"type": "all_private_chats"}
 STAFF_SCOPE = {"type": "chat", "chat_id": STAFF_GROUP}
 
@@ -70,6 +77,8 @@ def test_each_chat_gets_the_commands_it_may_use() -> None:
     assert "hapus_data" in names(ASN_MENU) and "jawab" not in names(ASN_MENU)
     assert "jawab" in names(STAFF_MENU) and "konsultan" not in names(STAFF_MENU)
     assert set(names(CONSULTANT_MENU)) == set(names(ASN_MENU)) | set(names(STAFF_MENU))
+    assert set(names(COORDINATOR_MENU)) == set(names(CONSULTANT_MENU)) | set(names(REPORT_MENU))
+    assert set(names(REPORT_MENU)) == set(coordinator_reports.COORDINATOR_COMMANDS)
 
 
 @pytest.mark.parametrize("menu", MENUS)

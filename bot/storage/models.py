@@ -310,3 +310,13 @@ class ConsultantProfile(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     show_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScheduledRun(Base):
+    """A run of a job that must happen once across workers, claimed by its name (the weekly
+    digest: ``ringkasan_mingguan:<date>``); the first worker to insert it runs the job."""
+
+    __tablename__ = "scheduled_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

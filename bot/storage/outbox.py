@@ -51,6 +51,9 @@ class NoticeKind(StrEnum):
     refused there (they blocked the bot), post ``fallback_html`` as a note; merged: the newest."""
     ERROR_NOTE = "error_note"
     """Post ``html`` about an error; merged: once, with a count."""
+    WEEKLY_DIGEST = "weekly_digest"
+    """Send the coordinators, privately, the report of the week ``first_day`` – ``last_day``
+    (``handlers.coordinator_reports``); needs no staff chat."""
     ERASE = "erase"
     """Remove what the staff chat holds about the ``tickets`` of an ASN who deleted their data
     (each ``{"id", "messages"}``: the staff-chat ids of its logged messages), ``closed`` the one
