@@ -4,7 +4,9 @@ chat (``reports.digest_weekday`` / ``digest_time``), sent once across workers.
 
 A report reads the database in a session of its own (``report_for_period``), and the charts and
 workbook are drawn in a worker thread: a report never holds a connection while sending, and
-never stalls the conversations the bot is handling meanwhile.
+never stalls the conversations the bot is handling meanwhile. matplotlib and openpyxl are
+imported on the first report, not at start: they take seconds to load, and most workers never
+draw a chart.
 """
 
 from __future__ import annotations
@@ -22,12 +24,10 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue, filters
 from bot.knowledge import KnowledgeBase
 from bot.queue import clock
 from bot.queue.office_hours import parse_clock
-from bot.reports.charts import render_charts
 from bot.reports.figures import report_for_period
 from bot.reports.model import Report
 from bot.reports.periods import Period, PeriodError, parse_period, report_zone
 from bot.reports.summary import summary_html
-from bot.reports.workbook import workbook_bytes
 from bot.services import AppContext, Services
 from bot.settings import Settings
 from bot.storage.database import is_transient
@@ -66,6 +66,8 @@ async def export_command(update: Update, context: AppContext) -> None:
     if asked is None:
         return
     chat_id, report = asked
+    from bot.reports.workbook import workbook_bytes  # openpyxl: imported when first needed
+
     content = await asyncio.to_thread(workbook_bytes, report)
     period = report.period
     await context.bot.send_document(
@@ -115,6 +117,8 @@ async def send_report(
 ) -> None:
     """The summary, then one photo per chart."""
     await bot.send_message(chat_id, summary_html(report, knowledge, heading=heading))
+    from bot.reports.charts import render_charts  # matplotlib: imported when first needed
+
     charts = await asyncio.to_thread(render_charts, report)
     for name, png in charts.items():
         await bot.send_photo(
