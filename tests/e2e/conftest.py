@@ -111,9 +111,11 @@ async def hand_case_over(
 
 async def skip_intake(
     standin: BotApiStandIn, asn: FakeUser, *, since: int, timeout: float = 20.0
-) -> None:
+) -> int:
     """Press the skip button of each intake question sent after ``since``, up to the
-    acknowledgement that ends the intake."""
+    acknowledgement that ends the intake; the update id of the last press (outside office
+    hours, its handling sends the after-hours notice after the acknowledgement)."""
+    pressed = 0
     for _ in range(3):
         [question, *_] = await standin.wait_for_sent(
             lambda r: any(data.startswith("isian:") for data in r.callback_data),
@@ -123,7 +125,8 @@ async def skip_intake(
         )
         since = len(standin.sent)
         [skip] = [data for data in question.callback_data if data.endswith(":lewati")]
-        await standin.press_button(asn, question, skip)
+        pressed = (await standin.press_button(asn, question, skip))["update_id"]
     await standin.wait_for_sent(
         lambda r: "Berikutnya" in (r.plain_text or ""), chat_id=asn.id, since=since, timeout=timeout
     )
+    return int(pressed)
