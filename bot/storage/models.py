@@ -320,3 +320,64 @@ class ScheduledRun(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NluReviewItem(Base):
+    """A question the assistant may have read wrong, waiting for a reviewer (``/tinjau_nlu``).
+
+    It points at the logged message, so ``/hapus_data`` and retention take it with the text;
+    the reading the assistant made is copied here because the item outlives later readings.
+    """
+
+    __tablename__ = "nlu_review_items"
+    __table_args__ = (Index("ix_nlu_review_items_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    source: Mapped[str] = mapped_column(String(32))
+    """Why it was queued: ``fallback``, ``clarify``, ``thumbs_down``, a consultant's mark."""
+    predicted_intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    action: Mapped[str | None] = mapped_column(String(32))
+    suggested_intent: Mapped[str | None] = mapped_column(String(64))
+    """The topic a consultant said the assistant could have answered, if one did."""
+    status: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(64))
+    reviewer_id: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnowledgeReview(Base):
+    """A lawyer's decision on one version of a knowledge entry (``/tinjau_jawaban``).
+
+    Append-only: an entry's state is its latest decision on the text it has now
+    (``content_hash``); an entry whose text changed since is a draft again.
+    """
+
+    __tablename__ = "knowledge_reviews"
+    __table_args__ = (Index("ix_knowledge_reviews_entry_id", "entry", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))
+    """``approved`` or ``needs_change``."""
+    lawyer_id: Mapped[int] = mapped_column(BigInteger)
+    lawyer_name: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    review_by: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnowledgeReload(Base):
+    """A coordinator's request that every worker read the knowledge files again."""
+
+    __tablename__ = "knowledge_reloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

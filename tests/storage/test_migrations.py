@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage import Base, create_engine, default_database_url, upgrade_database_async
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 
 async def test_upgrade_is_idempotent(database_url: str) -> None:
