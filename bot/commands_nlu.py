@@ -1,4 +1,4 @@
-"""NLU commands: ``train``, ``classify``, ``chat`` and ``evaluate``."""
+"""NLU commands: ``train``, ``classify``, ``chat``, ``evaluate`` and ``nlu export-reviewed``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a directory of labelled questions in Rasa NLU YAML (default: the held-out set)",
     )
     evaluate.set_defaults(func=_evaluate)
+
+    nlu = subparsers.add_parser("nlu", help="the learning loop: reviewed questions into training")
+    nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
+    export = nlu_commands.add_parser(
+        "export-reviewed",
+        help="write the questions reviewers labelled (/tinjau_nlu), masked, into training data; "
+        "print the held-out figures, train, print them again",
+    )
+    export.add_argument(
+        "--out", type=Path, default=None, help="directory (default: rasa_project/data/nlu/reviewed)"
+    )
+    export.add_argument("--no-train", action="store_true", help="only write the file")
+    export.set_defaults(func=_export_reviewed)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -83,4 +96,16 @@ async def _evaluate(args: argparse.Namespace) -> int:
         )
     except NluUnavailable as error:
         print(f"NLU unavailable: {error}", file=sys.stderr)
+        return 1
+
+
+async def _export_reviewed(args: argparse.Namespace) -> int:
+    from bot.nlu.review_export import REVIEWED_DIR, run_export_reviewed
+
+    try:
+        return await run_export_reviewed(
+            load_settings(), out_dir=args.out or REVIEWED_DIR, train=not args.no_train
+        )
+    except (NluUnavailable, TrainingFailed, FileNotFoundError) as error:
+        print(error, file=sys.stderr)
         return 1

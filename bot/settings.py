@@ -183,10 +183,17 @@ class StaffSettings(_Section):
     """Telegram user ids allowed to use the staff commands."""
     coordinator_ids: Annotated[tuple[int, ...], Env("COORDINATOR_IDS")] = ()
     """LKBH coordinators: take over or release any ticket; they are consultants too."""
+    reviewer_ids: Annotated[tuple[int, ...], Env("REVIEWER_IDS")] = ()
+    """Who labels the questions the assistant misread (``/tinjau_nlu``), in private chat."""
+    lawyer_ids: Annotated[tuple[int, ...], Env("LAWYER_IDS")] = ()
+    """LKBH lawyers who approve the knowledge base's answers (``/tinjau_jawaban``), in private
+    chat."""
     office: str = "LKBH Korpri"
     """The office this bot serves; reply templates are kept per office."""
 
-    @field_validator("consultant_ids", "coordinator_ids", mode="before")
+    @field_validator(
+        "consultant_ids", "coordinator_ids", "reviewer_ids", "lawyer_ids", mode="before"
+    )
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -247,6 +254,17 @@ class ReportsSettings(_Section):
     """Time zone of the reports' days and the digest; unset: queue.timezone."""
 
 
+class KnowledgeSettings(_Section):
+    """The knowledge base (``knowledge/``) and the lawyers' sign-off of its answers."""
+
+    path: CheckoutPath = Path("knowledge")
+    """Directory of the answers, regulations and messages; relative to the checkout."""
+    show_draft_notice: bool = True
+    """Add a line to an answer no lawyer has approved yet (or one sent back for a change)."""
+    review_interval_days: Annotated[int, Field(ge=1)] = 365
+    """A lawyer's approval is due for review this many days later."""
+
+
 class AbuseSettings(_Section):
     messages_per_minute: int = 20
     """Per-user limit on messages."""
@@ -286,6 +304,7 @@ class Settings(BaseSettings):
     queue: QueueSettings = Field(default_factory=QueueSettings)
     abuse: AbuseSettings = Field(default_factory=AbuseSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     database_url: Annotated[str | None, Env("DATABASE_URL")] = None
     """SQLAlchemy async URL; unset: the SQLite file data/tanya_netral.db."""

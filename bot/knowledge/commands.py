@@ -1,4 +1,5 @@
-"""Command-line tools for editors of the knowledge base: ``kb check`` and ``kb show INTENT``.
+"""Command-line tools for editors of the knowledge base: ``kb check``, ``kb show INTENT`` and
+``kb status`` (the lawyers' review states, read from the database).
 
 ``register`` adds the ``kb`` command to a parent parser. Every subcommand sets ``func``: call
 ``args.func(args)`` and use its return value as the exit status.
@@ -17,6 +18,7 @@ from bot.knowledge.base import DEFAULT_PATH, KnowledgeBaseError, load_knowledge_
 from bot.knowledge.checks import check_knowledge_base
 from bot.knowledge.models import TopicEntry
 from bot.knowledge.render import render_answer
+from bot.knowledge.review_status import read_review_states, review_warnings, status_lines
 from bot.knowledge.telegram_html import telegram_length, to_plain_text
 
 PREVIEW_WIDTH = 60
@@ -30,8 +32,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--path", type=Path, default=DEFAULT_PATH, help="knowledge directory (default: %(default)s)"
     )
     commands = kb_parser.add_subparsers(dest="kb_command", required=True)
-    check = commands.add_parser("check", help="report every problem; exit 1 if there is any")
+    check = commands.add_parser(
+        "check", help="report every problem (exit 1) and unreviewed answers (warnings)"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="exit 1 on drafts, needed changes, overdue reviews"
+    )
     check.set_defaults(func=run_check)
+    status = commands.add_parser("status", help="each answer's review state and open notes")
+    status.set_defaults(func=run_status)
     show = commands.add_parser("show", help="print an answer as the user will see it")
     show.add_argument("intent", help=f"one of: {', '.join(ANSWER_INTENTS)}")
     show.set_defaults(func=run_show)
@@ -47,13 +56,33 @@ def run_check(args: argparse.Namespace) -> int:
     problems = check_knowledge_base(kb)
     for problem in problems:
         print(problem)
+    warnings = review_warnings(*read_review_states(kb))
+    for warning in warnings:
+        print(f"warning: {warning}")
     if problems:
         print(f"{len(problems)} problem(s) in {args.path}", file=sys.stderr)
+        return 1
+    if warnings and getattr(args, "strict", False):
+        print(f"{len(warnings)} review warning(s) (--strict)", file=sys.stderr)
         return 1
     print(
         f"OK: {len(kb.entries)} answers, {len(kb.regulations)} regulations, "
         f"{len(kb.messages)} messages in {args.path}"
     )
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Print each answer's review state, who approved it and when, and the open notes."""
+    try:
+        kb = load_knowledge_base(args.path)
+    except KnowledgeBaseError as error:
+        print(error, file=sys.stderr)
+        return 1
+    statuses, unread = read_review_states(kb)
+    print(unread or "Review states read from the database.")
+    for line in status_lines(kb, statuses):
+        print(line)
     return 0
 
 

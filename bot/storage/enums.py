@@ -62,3 +62,7 @@ class AuditAction(StrEnum):
     LEPAS_KOORDINATOR = "lepas_koordinator"
     LEPAS_OTOMATIS = "lepas_otomatis"
     TAMPILKAN_NAMA = "tampilkan_nama"
+    # A lawyer's sign-off of the answers, reloading the knowledge base (issue 24, item 5)
+    JAWABAN_DISETUJUI = "jawaban_disetujui"
+    JAWABAN_PERLU_PERUBAHAN = "jawaban_perlu_perubahan"
+    KB_DIMUAT_ULANG = "kb_dimuat_ulang"
