@@ -26,8 +26,10 @@ from bot.send_budget import SendBudgetLimiter
 from bot.services import AppContext, BotData, Services
 from bot.settings import Settings, load_settings
 from bot.storage import create_engine, create_session_factory, default_database_url
+from bot.storage.knowledge_reviews import latest_reload
 from bot.storage.migrate import upgrade_database_async
 from bot.storage.sqlite_lock import SecondWorker, one_worker_on_sqlite
+from bot.storage.transaction import in_transaction
 from handlers import build_all_handlers, schedule_all_jobs
 from handlers.bot_profile import schedule_profile
 from handlers.errors import report_error
@@ -93,13 +95,15 @@ def _open_services(
         sessions = create_session_factory(engine)
         send_budget.use(sessions)
         rasa, client = await _start_nlu(settings)
+        reload_id = await in_transaction(sessions, latest_reload)  # before the files are read
         application.bot_data.services = Services(
             settings=settings,
             engine=engine,
             sessions=sessions,
             understanding=Understanding(client, settings.policy),
-            knowledge=load_knowledge_base(),
+            knowledge=load_knowledge_base(settings.knowledge.path),
             rasa=rasa,
+            knowledge_reload_id=reload_id,
         )
         start_staff_outbox(application)
         schedule_profile(application)  # menus and descriptions, once the bot runs

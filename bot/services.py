@@ -23,8 +23,10 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     understanding: Understanding
-    knowledge: KnowledgeBase
+    knowledge: KnowledgeBase  # replaced whole on a reload (handlers/knowledge_reload.py)
     rasa: RasaProcess | None = None
+    knowledge_reload_id: int = 0
+    """The latest reload request (``knowledge_reloads``) the knowledge base above reflects."""
     staff_outbox: StaffOutbox | None = None  # started after the services, in post_init
     # Updates left to be handled again while the database was unavailable, whose user was
     # told so (handlers/errors.py): told once per update, not at every redelivery.

@@ -16,6 +16,9 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
     from handlers import (
         bad_input,
         coordinator_reports,
+        knowledge_reload,
+        knowledge_review,
+        nlu_review,
         privacy,
         questions,
         staff_queue,
@@ -27,6 +30,9 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
         -1: updates.build_handlers(settings),
         0: [
             *coordinator_reports.build_handlers(settings),
+            *knowledge_reload.build_handlers(settings),
+            *knowledge_review.build_handlers(settings),
+            *nlu_review.build_handlers(settings),
             *staff_queue.build_handlers(settings),
             *privacy.build_handlers(settings),
             *user_chat.build_handlers(),
@@ -38,8 +44,9 @@ def build_all_handlers(settings: Settings) -> dict[int, list[BaseHandler]]:
 
 def schedule_all_jobs(job_queue: JobQueue, settings: Settings) -> None:
     """Register the repeating jobs (reminders, auto-close, retention, the weekly digest)."""
-    from handlers import coordinator_reports, privacy, staff_queue
+    from handlers import coordinator_reports, knowledge_reload, privacy, staff_queue
 
     staff_queue.schedule_jobs(job_queue, settings)
     coordinator_reports.schedule_jobs(job_queue, settings)
+    knowledge_reload.schedule_jobs(job_queue, settings)
     privacy.schedule_jobs(job_queue, settings)

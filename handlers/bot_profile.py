@@ -42,6 +42,7 @@ STAFF_MENU = (
     BotCommand("templat", "Templat balasan kantor: daftar, simpan, hapus"),
     BotCommand("catatan", "Catatan internal, tidak terlihat ASN: /catatan N teks"),
     BotCommand("tutup", "Tutup tiket: /tutup N"),
+    BotCommand("label", "Asisten salah baca? Topik sebenarnya: /label N topik"),
     BotCommand("lepas", "Kembalikan tiket ke antrean: /lepas N"),
     BotCommand("alihkan", "Alihkan tiket ke rekan konsultan: /alihkan N"),
     BotCommand("ambil_alih", "Koordinator: ambil alih tiket rekan: /ambil_alih N"),
@@ -57,8 +58,15 @@ REPORT_MENU = (
     BotCommand("laporan", "Laporan dan grafik: /laporan minggu_lalu, 2026-11, 30"),
     BotCommand("ekspor", "Lembar kerja XLSX: /ekspor bulan_ini"),
 )
-COORDINATOR_MENU = REPORT_MENU + CONSULTANT_MENU
-"""A coordinator's private chat: the reports, then a consultant's menu."""
+KNOWLEDGE_MENU = (BotCommand("muat_ulang_kb", "Muat ulang basis pengetahuan tanpa restart"),)
+COORDINATOR_MENU = REPORT_MENU + KNOWLEDGE_MENU + CONSULTANT_MENU
+"""A coordinator's private chat: the reports and the reload, then a consultant's menu."""
+
+REVIEW_MENU = (BotCommand("tinjau_nlu", "Tinjau pertanyaan yang mungkin salah dibaca asisten"),)
+"""Prepended to a reviewer's (``REVIEWER_IDS``) private menu, whatever else they are."""
+
+LAWYER_MENU = (BotCommand("tinjau_jawaban", "Tinjau dan setujui jawaban bot"),)
+"""Prepended to a lawyer's (``LAWYER_IDS``) private menu, whatever else they are."""
 
 UNLISTED_ALIASES = frozenset({"help", "menu"})
 """Answered (as /bantuan) for those used to them, but not offered in a menu."""
@@ -122,6 +130,12 @@ async def publish_profile(bot: Bot, settings: Settings) -> None:
             menu = f"menu of consultant {consultant_id}"
             coordinators = settings.staff.coordinator_ids
             await _refusal_logged(menu, _set_consultant_menu(bot, consultant_id, coordinators))
+        for reviewer_id in sorted(settings.staff.reviewer_ids):
+            menu = f"menu of reviewer {reviewer_id}"
+            await _refusal_logged(menu, _set_reviewer_menu(bot, reviewer_id, settings))
+        for lawyer_id in sorted(settings.staff.lawyer_ids):  # after the others: theirs too
+            menu = f"menu of lawyer {lawyer_id}"
+            await _refusal_logged(menu, _set_lawyer_menu(bot, lawyer_id, settings))
     except TelegramError as failure:  # after the retries: an outage, not a refusal
         logger.warning(
             "The bot's menus and description are not all set, Telegram failed: %s; the next "
@@ -136,6 +150,41 @@ async def _refusal_logged(what: str, request: Awaitable[object]) -> None:
         await request
     except (BadRequest, Forbidden) as refusal:
         logger.warning("Telegram refused the bot's %s: %s", what, refusal.message)
+
+
+async def _set_reviewer_menu(bot: Bot, reviewer_id: int, settings: Settings) -> None:
+    """/tinjau_nlu, then the menu the reviewer has anyway; nothing yet if they never wrote."""
+    staff = settings.staff
+    base: tuple[BotCommand, ...]
+    if reviewer_id in staff.coordinator_ids:
+        base = COORDINATOR_MENU
+    else:
+        base = CONSULTANT_MENU if reviewer_id in staff.team_ids else ASN_MENU
+    try:
+        await bot.set_my_commands(REVIEW_MENU + base, BotCommandScopeChat(reviewer_id))
+    except BadRequest as refusal:
+        if refusal.message.lower() != "chat not found":
+            raise
+        logger.info("Reviewer %s has not written to the bot yet: menu set later", reviewer_id)
+
+
+async def _set_lawyer_menu(bot: Bot, lawyer_id: int, settings: Settings) -> None:
+    """/tinjau_jawaban, then the menu the lawyer has anyway (a reviewer's /tinjau_nlu too);
+    nothing yet if they never wrote to the bot."""
+    staff = settings.staff
+    base: tuple[BotCommand, ...]
+    if lawyer_id in staff.coordinator_ids:
+        base = COORDINATOR_MENU
+    else:
+        base = CONSULTANT_MENU if lawyer_id in staff.team_ids else ASN_MENU
+    if lawyer_id in staff.reviewer_ids:
+        base = REVIEW_MENU + base
+    try:
+        await bot.set_my_commands(LAWYER_MENU + base, BotCommandScopeChat(lawyer_id))
+    except BadRequest as refusal:
+        if refusal.message.lower() != "chat not found":
+            raise
+        logger.info("Lawyer %s has not written to the bot yet: menu set later", lawyer_id)
 
 
 async def _set_consultant_menu(bot: Bot, consultant_id: int, coordinators: Collection[int]) -> None:

@@ -37,6 +37,7 @@ _TRANSFER_CHOICE = re.compile(r"alihkan:([0-9]+):([0-9]{1,16})")
 _TRANSFER_ANSWER = re.compile(r"alihan:(terima|tolak):([0-9]+)")
 _SHOW_NAME_BUTTON = re.compile(r"namakonsultan:(nama|peran)")
 _CASE_BUTTON = re.compile(r"kasus:(ya|tidak):([0-9]+)")
+_REVIEW_BUTTON = re.compile(r"advokat:(setuju|ubah|lanjut):([a-z_]{1,64})(?::([0-9a-f]{10}))?")
 _INTAKE_BUTTON = re.compile(
     r"isian:([0-9]+):(kepegawaian:(?:pns|pppk|lewati)|instansi:lewati|tenggat:lewati)"
 )
@@ -202,6 +203,26 @@ def show_name_button(data: str | None) -> bool | None:
     """True for [Tampilkan nama saya], False for [Hanya "Konsultan LKBH"], else None."""
     found = _SHOW_NAME_BUTTON.fullmatch(data or "")
     return found[1] == "nama" if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewButton:
+    """[Setujui] / [Perlu perubahan] under an answer a lawyer reviews, with the start of the
+    content hash of the text shown (``advokat:<setuju|ubah>:<intent>:<hash>``), or
+    [Berikutnya] (``advokat:lanjut:<intent>``)."""
+
+    action: str
+    intent: str
+    hash_prefix: str | None
+
+
+def review_button(data: str | None) -> ReviewButton | None:
+    found = _REVIEW_BUTTON.fullmatch(data or "")
+    if found is None or found[2] not in ANSWER_INTENTS:
+        return None
+    if (found[1] == "lanjut") != (found[3] is None):
+        return None
+    return ReviewButton(found[1], found[2], found[3])
 
 
 async def refuse_button(

@@ -19,18 +19,21 @@ from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.intents import TOPIC_INTENTS, Action
-from bot.knowledge import render_answer
 from bot.nlu.result import NluUnavailable
 from bot.nlu.understanding import Understood
 from bot.services import AppContext
 from bot.storage import EscalationReason, Ticket, TicketStatus
-from bot.storage.messages import Reading
+from bot.storage.database import DatabaseUnavailable
+from bot.storage.messages import Reading, store_reading
+from bot.storage.models import Message
+from bot.storage.nlu_review import ReviewSource, queue_for_review
 from bot.storage.transaction import in_transaction
 from handlers.case_intake import awaits_intake_answer, take_intake_text
 from handlers.case_offer import answers_question_prompt, offer_case
 from handlers.escalation import escalate
 from handlers.inbound import Inbound, log_inbound, record_inbound
 from handlers.replies import (
+    answer_html,
     answer_keyboard,
     clarify_keyboard,
     consultant_keyboard,
@@ -129,7 +132,7 @@ async def _answer_beside_waiting_ticket(
         context,
         chat_id=chat_id,
         user_id=user_id,
-        html=render_answer(knowledge, intent),
+        html=await answer_html(context, knowledge, intent),
         markup=answer_keyboard(knowledge, intent, decision.see_also, handoff=False),
         intent=intent,
         action=decision.action.value,
@@ -212,6 +215,7 @@ async def _respond(
         reason = EscalationReason(decision.intent or EscalationReason.MINTA_KONSULTAN)
         await offer_case(context, chat_id, user_id, reason, reading)
     elif decision.action is Action.CLARIFY:
+        unrecorded = await _queue_for_review(context, reading, ReviewSource.CLARIFY)
         await send_to_user(
             context,
             chat_id=chat_id,
@@ -219,9 +223,10 @@ async def _respond(
             html=knowledge.message("clarify"),
             markup=clarify_keyboard(knowledge, decision.candidates),
             action=decision.action.value,
-            reading=reading,
+            reading=unrecorded,
         )
     else:
+        unrecorded = await _queue_for_review(context, reading, ReviewSource.FALLBACK)
         await send_to_user(
             context,
             chat_id=chat_id,
@@ -229,8 +234,30 @@ async def _respond(
             html=knowledge.message("fallback"),
             markup=topic_menu(knowledge),
             action=decision.action.value,
-            reading=reading,
+            reading=unrecorded,
         )
+
+
+async def _queue_for_review(
+    context: AppContext, reading: Reading, source: ReviewSource
+) -> Reading | None:
+    """Record the reading and queue the question for ``/tinjau_nlu`` in one transaction.
+
+    Returns the reading when the database was unavailable, for the reply to record it.
+    """
+
+    async def record(session: AsyncSession) -> None:
+        await store_reading(session, reading)
+        question = await session.get(Message, reading.message_id, populate_existing=True)
+        if question is not None:
+            await queue_for_review(session, question, source=source)
+
+    try:
+        await in_transaction(context.services.sessions, record)
+    except DatabaseUnavailable as error:
+        logger.warning("A question was not queued for review: database unavailable (%s)", error)
+        return reading
+    return None
 
 
 async def handle_non_text(update: Update, context: AppContext) -> None:

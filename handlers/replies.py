@@ -10,7 +10,9 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.error import Forbidden, TelegramError
 
 from bot.intents import TOPIC_INTENTS, Action
-from bot.knowledge import KnowledgeBase, render_answer
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.render import carries_draft_notice, render_user_answer
+from bot.knowledge.review import lawyer_approved
 from bot.services import AppContext
 from bot.storage import MessageDirection, log_message, mark_user_inactive
 from bot.storage.database import DatabaseUnavailable
@@ -184,9 +186,22 @@ async def send_answer(
         context,
         chat_id=chat_id,
         user_id=user_id,
-        html=render_answer(knowledge, intent),
+        html=await answer_html(context, knowledge, intent),
         markup=markup,
         intent=intent,
         action=Action.ANSWER.value,
         reading=reading,
     )
+
+
+async def answer_html(context: AppContext, knowledge: KnowledgeBase, intent: str) -> str:
+    """The answer to ``intent`` as the user receives it: with the line saying no LKBH lawyer
+    has approved it yet while none has (``knowledge.show_draft_notice``; read now, in the
+    database, so an approval in any worker counts at once)."""
+    services = context.services
+    approved = (
+        not services.settings.knowledge.show_draft_notice
+        or not carries_draft_notice(intent)
+        or await lawyer_approved(services.sessions, knowledge, intent)
+    )
+    return render_user_answer(knowledge, intent, approved=approved)

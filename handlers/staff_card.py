@@ -41,6 +41,7 @@ from bot.storage.outbox import (
 from bot.storage.queue_extra import recent_chat_messages
 from bot.storage.ticket_facts import ticket_facts
 from handlers.coordinator_reports import send_weekly_digest
+from handlers.nlu_marks import closed_ticket_keyboard
 from handlers.staff_erasure import erase_tickets
 
 logger = logging.getLogger(__name__)
@@ -144,10 +145,12 @@ async def post_notices(context: AppContext, notices: Sequence[StaffNotice]) -> N
 
 async def show_card(context: AppContext, staff_chat: int, ticket_id: int, *, new: bool) -> None:
     """Post the ticket's card if it has none (unless closed by now), else edit it to show its
-    status and owner (no buttons once closed) and bring its forum topic in line; a new
-    ticket's card is posted once."""
+    status and owner (once closed, only [🤖 Asisten sebenarnya bisa menjawab] when the
+    assistant read its question) and bring its forum topic in line; a new ticket's card is
+    posted once."""
     async with context.services.sessions() as session:
         ticket = await get_ticket(session, ticket_id=ticket_id)
+        after_closing = await closed_ticket_keyboard(session, ticket)
     if ticket is None:
         return
     closed = ticket.status == TicketStatus.SELESAI
@@ -162,7 +165,7 @@ async def show_card(context: AppContext, staff_chat: int, ticket_id: int, *, new
             await render_card(context, ticket),
             chat_id=staff_chat,
             message_id=ticket.staff_message_id,
-            reply_markup=None if closed else ticket_card_keyboard(ticket.id),
+            reply_markup=after_closing if closed else ticket_card_keyboard(ticket.id),
         )
     except BadRequest as error:
         if "not modified" not in error.message:

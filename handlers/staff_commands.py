@@ -19,6 +19,7 @@ from bot.storage import (
 from bot.storage.ticket_facts import ticket_facts
 from handlers.bot_profile import STAFF_MENU
 from handlers.input_bounds import command_id, queue_command
+from handlers.nlu_marks import keyboard_after_closing
 from handlers.staff_actions import claim, close_as_consultant
 from handlers.staff_card import topic_label
 from handlers.staff_queue_view import render_queue
@@ -92,7 +93,8 @@ async def claim_command(update: Update, context: AppContext) -> None:
 
 
 async def close_command(update: Update, context: AppContext) -> None:
-    """/tutup N: close a ticket, like its [Tutup] button."""
+    """/tutup N: close a ticket, like its [Tutup] button; the confirmation offers to mark the
+    question as one the assistant could have answered (``handlers.nlu_marks``)."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     number = ticket_number(context)
@@ -100,7 +102,8 @@ async def close_command(update: Update, context: AppContext) -> None:
         await message.reply_text("Format: /tutup &lt;nomor tiket&gt;, misalnya /tutup 12")
         return
     outcome = await close_as_consultant(context, number, user)
-    await message.reply_text(html.escape(outcome.text))
+    markup = await keyboard_after_closing(context, number)
+    await message.reply_text(html.escape(outcome.text), reply_markup=markup)
 
 
 async def show_statistics(update: Update, context: AppContext) -> None:

@@ -31,6 +31,7 @@ from bot.telegram_text import CALLBACK_ANSWER_LIMIT, shorten
 from handlers import staff_commands as commands
 from handlers import staff_transfer as transfer
 from handlers.input_bounds import refuse_button, ticket_button
+from handlers.nlu_marks import label_command, press_mark_button
 from handlers.replies import send_to_user
 from handlers.staff_actions import Outcome, claim, close_as_consultant
 from handlers.staff_canned import send_canned_reply
@@ -126,12 +127,14 @@ def build_handlers(settings: Settings) -> list[BaseHandler]:
         CommandHandler("ambil_alih", transfer.take_over_command, filters=staff),
         CommandHandler("tampilkan_nama", transfer.show_name_command, filters=staff),
         CommandHandler("statistik", commands.show_statistics, filters=staff),
+        CommandHandler("label", label_command, filters=staff),
         # Buttons are routed by namespace; handlers.input_bounds checks their exact shape.
         CallbackQueryHandler(press_ticket_button, pattern=r"^tiket:"),
         CallbackQueryHandler(press_queue_button, pattern=r"^antrian:"),
         CallbackQueryHandler(transfer.press_transfer_choice, pattern=r"^alihkan:"),
         CallbackQueryHandler(transfer.press_transfer_answer, pattern=r"^alihan:"),
         CallbackQueryHandler(transfer.press_show_name, pattern=r"^namakonsultan:"),
+        CallbackQueryHandler(press_mark_button, pattern=r"^tandai:"),
         # The ASN: /selesai and the rating buttons (a comment after a rating reaches
         # take_rating_comment through the free-text handler in handlers/questions.py).
         CommandHandler("selesai", close_own_ticket, filters=PRIVATE),

@@ -20,6 +20,7 @@ from bot.storage import (
     record_feedback,
 )
 from bot.storage.messages import recorded_feedback
+from bot.storage.nlu_review import ReviewSource, question_answered_by, queue_for_review
 from bot.storage.transaction import in_transaction
 from handlers import case_intake
 from handlers.case_offer import ask_for_question, consultant_command, press_case_button
@@ -129,7 +130,10 @@ async def _record_once(
     button: FeedbackButton,
     answer: MaybeInaccessibleMessage | None,
 ) -> bool | None:
-    """Record the press unless this answer was rated before; return that earlier rating."""
+    """Record the press unless this answer was rated before; return that earlier rating.
+
+    A 👎 also queues the question that got the answer for review (``/tinjau_nlu``).
+    """
 
     async def record(session: AsyncSession) -> bool | None:
         answer_id = answer.message_id if answer is not None else None
@@ -144,6 +148,12 @@ async def _record_once(
             helpful=button.helpful,
             answer_message_id=answer_id,
         )
+        if not button.helpful and answer is not None:
+            question = await question_answered_by(
+                session, chat_id=answer.chat.id, answer_telegram_id=answer.message_id
+            )
+            if question is not None:
+                await queue_for_review(session, question, source=ReviewSource.THUMBS_DOWN)
         return None
 
     return await in_transaction(context.services.sessions, record)

@@ -22,7 +22,10 @@ from handlers.bot_profile import (
     ASN_MENU,
     CONSULTANT_MENU,
     COORDINATOR_MENU,
+    KNOWLEDGE_MENU,
+    LAWYER_MENU,
     REPORT_MENU,
+    REVIEW_MENU,
     SHORT_DESCRIPTION,
     STAFF_MENU,
     UNLISTED_ALIASES,
@@ -42,6 +45,8 @@ MENUS = {
     "staff": STAFF_MENU,
     "consultant": CONSULTANT_MENU,
     "coordinator": COORDINATOR_MENU,
+    "lawyer": LAWYER_MENU + ASN_MENU,
+    "reviewer": REVIEW_MENU + ASN_MENU,
 }
 PRIVATE_SCOPE = {"type": "all_private_chats"}
 STAFF_SCOPE = {"type": "chat", "chat_id": STAFF_GROUP}
@@ -77,7 +82,9 @@ def test_each_chat_gets_the_commands_it_may_use() -> None:
     assert "hapus_data" in names(ASN_MENU) and "jawab" not in names(ASN_MENU)
     assert "jawab" in names(STAFF_MENU) and "konsultan" not in names(STAFF_MENU)
     assert set(names(CONSULTANT_MENU)) == set(names(ASN_MENU)) | set(names(STAFF_MENU))
-    assert set(names(COORDINATOR_MENU)) == set(names(CONSULTANT_MENU)) | set(names(REPORT_MENU))
+    assert set(names(COORDINATOR_MENU)) == set(names(CONSULTANT_MENU)) | set(
+        names(REPORT_MENU + KNOWLEDGE_MENU)
+    )
     assert set(names(REPORT_MENU)) == set(coordinator_reports.COORDINATOR_COMMANDS)
 
 
@@ -158,6 +165,23 @@ async def test_every_chat_gets_its_menu_and_a_consultant_who_never_wrote_is_skip
     [skipped] = [r for r in caplog.records if str(NEVER_WROTE.id) in r.getMessage()]
     assert skipped.levelno == logging.INFO and "not written" in skipped.getMessage()
     assert profile_warnings(caplog) == []
+
+
+async def test_a_lawyer_gets_the_review_command_above_the_menu_they_have_anyway(
+    standin: BotApiStandIn,
+) -> None:
+    lawyer, coordinator = FakeUser(7103, first_name="Dewi"), FakeUser(7104, first_name="Sari")
+    standin.add_user(lawyer)
+    standin.add_user(coordinator)
+    staff = StaffSettings(coordinator_ids=(coordinator.id,), lawyer_ids=(lawyer.id, coordinator.id))
+    async with await profile_bot(standin) as bot:
+        await publish_profile(bot, Settings(staff=staff))
+    assert standin.my_commands({"type": "chat", "chat_id": lawyer.id}) == stored(
+        LAWYER_MENU + ASN_MENU
+    )
+    assert standin.my_commands({"type": "chat", "chat_id": coordinator.id}) == stored(
+        LAWYER_MENU + COORDINATOR_MENU
+    )
 
 
 async def test_a_refusal_is_logged_and_the_rest_is_still_set(

@@ -259,9 +259,10 @@ def run_cli(argv: list[str]) -> int:
 
 def test_kb_check_prints_ok_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["kb", "check"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("OK: 21 answers")
-    assert out.count("\n") == 1
+    *warnings, ok = capsys.readouterr().out.splitlines()
+    assert ok.startswith("OK: 21 answers")
+    # Answers no lawyer approved are warned of (tests/test_knowledge_review_cli.py), not errors.
+    assert all(line.startswith("warning: ") for line in warnings)
 
 
 def test_kb_check_fails_on_a_broken_copy(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

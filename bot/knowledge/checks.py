@@ -10,7 +10,7 @@ from bot.knowledge.answer_checks import check_answer
 from bot.knowledge.base import MESSAGES_FILE, REGULATIONS_FILE, KnowledgeBase
 from bot.knowledge.models import INFORMATIONAL_TOPICS, Problem, TopicEntry
 from bot.knowledge.red_flags import find_red_flags
-from bot.knowledge.render import render_answer
+from bot.knowledge.render import render_answer, render_user_answer
 from bot.knowledge.telegram_html import TELEGRAM_MAX_LENGTH, html_errors, telegram_length
 
 TITLE_MAX_LENGTH = 28
@@ -89,6 +89,16 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "canned_topic_line": frozenset({"topic", "title"}),
     "canned_sent": frozenset({"title", "ticket_number"}),
     "canned_blocked": frozenset({"ticket_number"}),
+    # Consultants' marks for the NLU review queue (issue 24, item 1)
+    "nlu_mark_pick_answerable": frozenset({"ticket_number", "reading"}),
+    "nlu_mark_pick_relabel": frozenset({"ticket_number", "reading"}),
+    "nlu_marked": frozenset({"topic", "ticket_number"}),
+    "nlu_mark_cancelled": frozenset(),
+    "nlu_mark_ticket_missing": frozenset({"ticket_number"}),
+    "nlu_mark_no_question": frozenset({"ticket_number"}),
+    "nlu_label_usage": frozenset(),
+    "nlu_label_unknown_topic": frozenset({"topic"}),
+    "nlu_label_ambiguous_topic": frozenset({"topic"}),
     "report_summary": frozenset(
         {
             "heading",
@@ -112,6 +122,37 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "report_unavailable": frozenset(),
     "report_export_caption": frozenset({"period"}),
     "report_for_coordinators": frozenset(),
+    # The review of misread questions, /tinjau_nlu (issue 24, items 1-3)
+    "nlu_review_for_reviewers": frozenset(),
+    "nlu_review_private_only": frozenset(),
+    "nlu_review_empty": frozenset(),
+    "nlu_review_heading": frozenset({"item"}),
+    "nlu_review_reading": frozenset({"topic", "action", "percent"}),
+    "nlu_review_reading_none": frozenset(),
+    "nlu_review_source": frozenset({"reason"}),
+    "nlu_review_suggested": frozenset({"topic"}),
+    "nlu_review_remaining": frozenset({"pending", "skipped"}),
+    "nlu_review_prompt": frozenset(),
+    "nlu_review_source_fallback": frozenset(),
+    "nlu_review_source_clarify": frozenset(),
+    "nlu_review_source_thumbs_down": frozenset(),
+    "nlu_review_source_consultant_answerable": frozenset(),
+    "nlu_review_source_consultant_relabel": frozenset(),
+    "nlu_review_action_answer": frozenset(),
+    "nlu_review_action_clarify": frozenset(),
+    "nlu_review_action_fallback": frozenset(),
+    "nlu_review_action_escalate": frozenset(),
+    "nlu_review_intent_di_luar_topik": frozenset(),
+    "nlu_review_intent_konsultasi_kasus": frozenset(),
+    "nlu_review_intent_minta_konsultan": frozenset(),
+    "nlu_review_button_all": frozenset(),
+    "nlu_review_button_skip": frozenset(),
+    "nlu_review_button_personal": frozenset(),
+    "nlu_review_recorded_label": frozenset({"item", "topic"}),
+    "nlu_review_recorded_skip": frozenset({"item"}),
+    "nlu_review_recorded_personal": frozenset({"item"}),
+    "nlu_review_already_decided": frozenset(),
+    "nlu_review_gone": frozenset(),
     "report_digest_heading": frozenset(),
     "report_heading": frozenset(),
     "template_usage": frozenset(),
@@ -155,6 +196,30 @@ REQUIRED_MESSAGES: dict[str, frozenset[str]] = {
     "note_saved": frozenset({"ticket_number"}),
     "note_ticket_missing": frozenset({"ticket_number"}),
     "staff_note": frozenset({"author", "ticket_number", "text"}),
+    # A lawyer's sign-off of the answers, reloading the knowledge base (issue 24, item 5)
+    "draft_notice": frozenset(),
+    "lawyers_only": frozenset(),
+    "review_list": frozenset({"drafts", "needs_change", "overdue", "approved"}),
+    "review_list_line": frozenset({"title", "state", "intent"}),
+    "review_unknown_entry": frozenset({"text"}),
+    "review_state_draft": frozenset(),
+    "review_state_needs_change": frozenset(),
+    "review_state_overdue": frozenset(),
+    "review_state_approved": frozenset(),
+    "review_status": frozenset({"title", "intent", "state"}),
+    "review_status_approved": frozenset({"lawyer", "date", "review_by"}),
+    "review_status_note": frozenset({"lawyer", "date", "note"}),
+    "review_button_approve": frozenset(),
+    "review_button_change": frozenset(),
+    "review_button_next": frozenset(),
+    "review_approved": frozenset({"title", "review_by"}),
+    "review_text_changed": frozenset({"title"}),
+    "review_note_prompt": frozenset({"title"}),
+    "review_note_saved": frozenset({"title"}),
+    "review_note_empty": frozenset(),
+    "reload_for_coordinators": frozenset(),
+    "reload_done": frozenset({"answers", "regulations", "seconds"}),
+    "reload_refused": frozenset({"count", "problems"}),
 }
 """System messages the handlers use, with the placeholders each must contain."""
 
@@ -259,7 +324,7 @@ def _check_entry(kb: KnowledgeBase, intent: str, today: date) -> list[Problem]:
     rendered = render_answer(kb, intent)
     for error in html_errors(rendered):
         add(f"rendered answer: {error}")
-    length = telegram_length(rendered)
+    length = telegram_length(render_user_answer(kb, intent, approved=False))  # the longest
     if length > TELEGRAM_MAX_LENGTH:
         add(f"rendered answer is {length} characters as Telegram counts them (at most 4096)")
     problems += [Problem(intent, str(flag)) for flag in find_red_flags(rendered)]

@@ -22,6 +22,25 @@ CLOSING_MESSAGE = "closing"
 """Key in ``messages.yml`` of the general-information line ending every topic answer."""
 
 
+DRAFT_NOTICE_MESSAGE = "draft_notice"
+"""Key in ``messages.yml`` of the line under an answer no LKBH lawyer has approved."""
+
+
+def carries_draft_notice(intent: str) -> bool:
+    """Whether users are told when ``intent``'s answer is unapproved: topics, not small talk
+    (a greeting carries no legal content)."""
+    return intent in TOPIC_INTENTS
+
+
+def render_user_answer(kb: KnowledgeBase, intent: str, *, approved: bool) -> str:
+    """The answer as the user receives it: ``render_answer``, and under a topic no lawyer has
+    ``approved`` (in its current text) the line saying so."""
+    rendered = render_answer(kb, intent)
+    if approved or not carries_draft_notice(intent) or DRAFT_NOTICE_MESSAGE not in kb.messages:
+        return rendered
+    return f"{rendered}\n\n{kb.message(DRAFT_NOTICE_MESSAGE)}"
+
+
 def render_citation(kb: KnowledgeBase, citation: Citation) -> str:
     """Return e.g. "PP 94/2021 Pasal 5 huruf n", escaped; unknown ids are shown as given."""
     regulation = kb.regulations.get(citation.regulation)
