@@ -211,3 +211,40 @@ def test_a_new_question_is_a_topic_answered_or_a_personal_case(
 
 def test_an_unread_message_is_not_a_question() -> None:
     assert reads_as_question(None) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kades boleh pasang baliho caleg di rumahnya?",
+        "pegawai bank bumn boleh jadi timses paslon gak?",
+        "saya guru honorer, suami saya polisi, boleh ikut kampanye?",
+        "Apakah anggota BPD boleh menjadi tim kampanye caleg?",
+    ],
+)
+def test_a_behaviour_asked_about_someone_outside_asn_asks_whom_first(text: str) -> None:
+    """The behaviour answers are written for ASN: ask, whom-the-rules-cover first."""
+    sure = reading([("kampanye", 0.95), ("media_sosial", 0.02)], neighbour="kampanye", text=text)
+    decision = decide(sure, SETTINGS)
+    assert decision.action is Action.CLARIFY
+    assert decision.candidates[:2] == ("cakupan_aturan", "kampanye")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pns boleh pasang baliho caleg di rumah?",
+        "saya pns, suami saya tni boleh ikut kampanye?",
+        "bupati angkat honorer jelang pilkada",
+    ],
+)
+def test_asn_asking_or_no_status_as_subject_is_answered(text: str) -> None:
+    sure = reading([("kampanye", 0.95), ("media_sosial", 0.02)], neighbour="kampanye", text=text)
+    assert decide(sure, SETTINGS).action is Action.ANSWER
+
+
+def test_a_topic_the_same_for_everyone_is_answered_whoever_asks() -> None:
+    when = reading(
+        [("jadwal_pemilu", 0.95)], neighbour="jadwal_pemilu", text="tni boleh tau jadwal pemilu?"
+    )
+    assert decide(when, SETTINGS).action is Action.ANSWER

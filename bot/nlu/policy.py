@@ -19,10 +19,17 @@ from bot.intents import (
     TOPIC_INTENTS,
     Action,
 )
+from bot.nlu.coverage import asks_about_status_outside_asn
 from bot.nlu.result import NluResult
 from bot.settings import PolicySettings
 
 CASE_INTENT = "konsultasi_kasus"
+
+COVERAGE_INTENT = "cakupan_aturan"
+"""Whom the rules cover: offered first when a behaviour question is about someone outside ASN."""
+
+SAME_FOR_EVERYONE = frozenset({COVERAGE_INTENT, "jadwal_pemilu", "pelaporan", "lkbh_korpri"})
+"""Topics whose answer does not depend on whether the asker is ASN."""
 
 SERVICE_INTENT = "lkbh_korpri"
 """The topic of LKBH KORPRI itself: what a comment on its service names, not a new question."""
@@ -63,6 +70,8 @@ def decide(result: NluResult, settings: PolicySettings) -> Decision:
     if intent == OUT_OF_SCOPE_INTENT and sure:
         return Decision(Action.FALLBACK, intent)
     if intent in ANSWER_INTENTS and sure and confidence - _runner_up(result) >= settings.min_margin:
+        if _written_for_asn_but_asked_about_others(result):
+            return Decision(Action.CLARIFY, intent, _coverage_first(result, settings))
         return Decision(Action.ANSWER, intent, see_also=see_also_topic(result))
     candidates = _topic_candidates(result, settings)
     if not candidates:
@@ -124,6 +133,20 @@ def _score(result: NluResult, name: str) -> float:
 def _runner_up(result: NluResult) -> float:
     others = [score for name, score in result.ranking if name != result.intent]
     return max(others, default=0.0)
+
+
+def _written_for_asn_but_asked_about_others(result: NluResult) -> bool:
+    """A behaviour topic (its answer is written for PNS and PPPK) asked about someone else."""
+    return (
+        result.intent in TOPIC_INTENTS
+        and result.intent not in SAME_FOR_EVERYONE
+        and asks_about_status_outside_asn(result.text)
+    )
+
+
+def _coverage_first(result: NluResult, settings: PolicySettings) -> tuple[str, ...]:
+    others = [name for name in _topic_candidates(result, settings) if name != COVERAGE_INTENT]
+    return (COVERAGE_INTENT, *others)[: settings.clarify_candidates]
 
 
 def _topic_candidates(result: NluResult, settings: PolicySettings) -> tuple[str, ...]:
