@@ -25,7 +25,7 @@ from telegram.error import BadRequest
 
 from bot.intents import OUT_OF_SCOPE_INTENT, TOPIC_INTENTS
 from bot.knowledge import KnowledgeBase
-from bot.queue.topics import topic_title
+from bot.queue.topics import find_topics, topic_title
 from bot.services import AppContext
 from bot.storage import Ticket, TicketStatus, get_ticket, record_audit_event
 from bot.storage.models import Message
@@ -150,21 +150,8 @@ async def keyboard_after_closing(
 
 
 def find_label(knowledge: KnowledgeBase, wanted: str) -> tuple[str, ...]:
-    """The intents ``wanted`` names among ``RELABEL_INTENTS``: its id, else its title
-    (case-insensitive), else the titles holding each of its words (as /kirim reads a topic)."""
-    query = wanted.strip().casefold()
-    if query in RELABEL_INTENTS:
-        return (query,)
-    titles = {intent: topic_title(knowledge, intent).casefold() for intent in RELABEL_INTENTS}
-    titled = tuple(intent for intent, title in titles.items() if title == query)
-    if titled:
-        return titled
-    words = query.split()
-    return tuple(
-        intent
-        for intent, title in titles.items()
-        if words and all(word in title.split() for word in words)
-    )
+    """The intents of ``RELABEL_INTENTS`` that ``wanted`` names, as /kirim reads a topic."""
+    return find_topics(knowledge, wanted, RELABEL_INTENTS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.intents import TOPIC_INTENTS
 from bot.knowledge import KnowledgeBase, render_answer
+from bot.queue.topics import find_topics as find_named
 from bot.services import AppContext
 from bot.storage import (
     Ticket,
@@ -35,20 +36,9 @@ CANNED_REPLY = "kirim"
 
 
 def find_topics(knowledge: KnowledgeBase, wanted: str) -> tuple[str, ...]:
-    """The topics ``wanted`` names: its id, else its title (case-insensitive), else the titles
-    holding each of its words. One topic is a match; none or several, the consultant chooses."""
-    query = wanted.strip().casefold()
-    topics = [intent for intent in TOPIC_INTENTS if intent in knowledge.entries]
-    if query in topics:
-        return (query,)
-    titled = tuple(i for i in topics if knowledge.title(i).casefold() == query)
-    if titled:
-        return titled
-    words = query.split()
-    return tuple(
-        intent
-        for intent in topics
-        if words and all(word in knowledge.title(intent).casefold().split() for word in words)
+    """The knowledge-base topics ``wanted`` names (``bot.queue.topics.find_topics``)."""
+    return find_named(
+        knowledge, wanted, [intent for intent in TOPIC_INTENTS if intent in knowledge.entries]
     )
 
 

@@ -3,6 +3,8 @@ intent id) and its reason of escalation into Indonesian words."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.knowledge import KnowledgeBase
 from bot.storage import EscalationReason
 
@@ -32,6 +34,25 @@ def topic_title(knowledge: KnowledgeBase, topic: str | None) -> str:
     if topic in knowledge.entries:
         return knowledge.title(topic)
     return NON_TOPIC_TITLES.get(topic, topic)
+
+
+def find_topics(knowledge: KnowledgeBase, wanted: str, among: Iterable[str]) -> tuple[str, ...]:
+    """The intents of ``among`` that ``wanted`` names, as a consultant types one: its id, else
+    its title (case-insensitive), else the titles holding each of its words. One is a match;
+    none or several, the consultant chooses from buttons."""
+    query = wanted.strip().casefold()
+    titles = {intent: topic_title(knowledge, intent).casefold() for intent in among}
+    if query in titles:
+        return (query,)
+    titled = tuple(intent for intent, title in titles.items() if title == query)
+    if titled:
+        return titled
+    words = query.split()
+    return tuple(
+        intent
+        for intent, title in titles.items()
+        if words and all(word in title.split() for word in words)
+    )
 
 
 def reason_phrase(reason: EscalationReason | str) -> str:
