@@ -111,3 +111,46 @@ def test_a_full_name_that_contains_the_known_first_name_becomes_one_placeholder(
     text = "nama saya Bambang Sutrisno, hp 0812-7777-1234. Salam, Bambang"
     masked = mask_personal_data(text, known_names=("Bambang", "bambang_s"))
     assert masked == "nama saya [NAMA], hp [TELEPON]. Salam, [NAMA]"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "Yth. Bapak/Ibu, dengan hormat, saya Ketut Arsana, pelaksana di Dinas Pariwisata. "
+            "Demikian. Hormat kami, Ketut Arsana",
+            "Yth. Bapak/Ibu, dengan hormat, saya [NAMA], pelaksana di Dinas Pariwisata. "
+            "Demikian. Hormat kami, [NAMA]",
+        ),
+        (
+            "nama saya Budi Santoso. Kemarin Budi ditegur atasan karena like postingan caleg",
+            "nama saya [NAMA]. Kemarin [NAMA] ditegur atasan karena like postingan caleg",
+        ),
+        (
+            "Atas perhatiannya terima kasih. Hormat saya, Drs. Made Wirawan, M.Si.",
+            "Atas perhatiannya terima kasih. Hormat saya, Drs. [NAMA], M.Si.",
+        ),
+        ("Wassalamualaikum wr. wb., Andi Pratama", "Wassalamualaikum wr. wb., [NAMA]"),
+        (
+            "mobil dinas dipakai Pak Camat Hendra ke kampanye paslon",
+            "mobil dinas dipakai Pak Camat [NAMA] ke kampanye paslon",
+        ),
+    ],
+)
+def test_a_name_found_once_and_a_signed_letter_are_masked_everywhere(
+    text: str, masked: str
+) -> None:
+    assert mask_personal_data(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Salam Korpri! mau tanya soal kampanye",
+        "Salam Sejahtera bapak ibu, PNS boleh ikut deklarasi?",
+        "Hormat kami, PNS Dinas Kesehatan",
+        "Bapak Kepala Dinas ikut deklarasi",
+    ],
+)
+def test_greetings_and_closings_without_a_name_stay(text: str) -> None:
+    assert mask_personal_data(text) == text

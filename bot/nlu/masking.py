@@ -2,9 +2,11 @@
 
 Pure functions. What is masked: e-mail addresses, phone numbers, NIP (18 digits), NIK (16
 digits) and other long numbers, Indonesian vehicle plates, and names — the user's own Telegram
-names when known, a name after "nama saya" or in a "saya …" introduction, and capitalised words
-after a title (Pak, Bu, Mas, Mbak, Saudara …). Words of the election vocabulary (Capres,
-Bawaslu, PNS …) and roles (Camat, Bupati …) are never taken for names.
+names when known, a name after "nama saya" or in a "saya …" introduction, capitalised words
+after a title (Pak, Bu, Mas, Mbak, Saudara …, also "Pak Camat Hendra") and under a letter's
+closing ("Hormat kami, Ketut Arsana") — and a name found once, wherever else it stands. Words of
+the election vocabulary (Capres, Bawaslu, PNS …) and roles (Camat, Bupati …) are never taken for
+names.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ _NOT_NAME_WORDS = """
     presiden wakil gubernur bupati walikota wali kota camat lurah kades kepala desa sekda
     sekdes menteri direktur kadis kabid kasi kasubag atasan guru dosen bidan perawat dokter
     pegawai staf karyawan pejabat ketua anggota sekretaris bendahara
+    dinas badan kantor sekolah kecamatan kabupaten provinsi kota desa kelurahan puskesmas
+    rumah sakit universitas kementerian inspektorat bappeda bkd bkpsdm sdn smp sma smk
     uu pp perpres permen permenpan se skb pasal ayat
     instagram facebook fb whatsapp wa tiktok twitter youtube telegram ig
     indonesia jakarta jawa sumatera kalimantan sulawesi papua bali
@@ -44,7 +48,20 @@ NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 _TITLES = r"(?:Pak|Bu|Bapak|Ibu|Sdr|Sdri|Saudara|Saudari|Mas|Mbak|Mba|Bang|Kak)\.?"
 _CAPITALISED = r"[A-Z][A-Za-z'’-]*"
-_TITLED_NAME = re.compile(rf"\b(?i:{_TITLES})\s+((?:{_CAPITALISED})(?:\s+{_CAPITALISED}){{0,3}})")
+_ROLES = (
+    r"(?:Camat|Lurah|Kades|Bupati|Wali|Walikota|Gubernur|Sekda|Sekdes|Kadis|Kabid|Kasi"
+    r"|Kasubag|Guru|Dokter|Bidan|Ustadz)"
+)
+"""Roles between a title and a name: "Pak Camat Hendra"."""
+_TITLED_NAME = re.compile(
+    rf"\b(?i:{_TITLES})\s+(?:{_ROLES}\s+)?((?:{_CAPITALISED})(?:\s+{_CAPITALISED}){{0,3}})"
+)
+_ACADEMIC = r"(?:(?:Drs|Dra|Dr|Ir|Prof|H|Hj)\.?\s+)*"
+"""Academic and pilgrim prefixes before a signed name ("Drs. H. Made …")."""
+_SIGNED_NAME = re.compile(
+    r"\b(?i:hormat\s+(?:saya|kami)\s*,?|salam(?:\s+hormat)?\s*,|wassalam\w*(?:\s+wr\.?\s*wb\.?)?"
+    rf"\s*,|ttd\.?)\s+{_ACADEMIC}((?:{_CAPITALISED})(?:\s+{_CAPITALISED}){{0,3}})"
+)
 _NAME_AFTER_NAMA = re.compile(
     r"\b(?i:nama\s+(?:saya|sy|aku|lengkap\s+saya)(?:\s+(?:adalah|ialah))?|saya\s+bernama)"
     r"\s*:?\s+((?:[^\W\d_][\w'’-]*)(?:\s+[^\W\d_][\w'’-]*){0,3})"
@@ -75,10 +92,24 @@ def mask_personal_data(text: str, *, known_names: Iterable[str | None] = ()) -> 
     text = _EMAIL.sub(EMAIL, text)
     text = _DIGIT_RUN.sub(_mask_number, text)
     text = _PLATE.sub(_mask_plate, text)
+    found = _names_found(text)
     text = _NAME_AFTER_NAMA.sub(_mask_introduced_name, text)
-    text = _TITLED_NAME.sub(_mask_capitalised_name, text)
-    text = _SELF_INTRODUCTION.sub(_mask_capitalised_name, text)
-    return _mask_known_names(text, known_names)  # last: a whole name above stays one [NAMA]
+    for pattern in (_TITLED_NAME, _SELF_INTRODUCTION):
+        text = pattern.sub(_mask_capitalised_name, text)
+    # Last: a whole name masked above stays one [NAMA]; every name found (a signature's
+    # included) is masked wherever it stands.
+    return _mask_known_names(text, [*known_names, *found])
+
+
+def _names_found(text: str) -> list[str]:
+    """The names the patterns find, whole and by their words, to mask where else they stand."""
+    found: list[str] = []
+    for pattern in (_NAME_AFTER_NAMA, _TITLED_NAME, _SELF_INTRODUCTION, _SIGNED_NAME):
+        for match in pattern.finditer(text):
+            words = list(_name_words(match.group(1).split(), any_case=pattern is _NAME_AFTER_NAMA))
+            found.append(" ".join(words))
+            found.extend(words)
+    return [name for name in found if name]
 
 
 def _mask_number(match: re.Match[str]) -> str:
@@ -121,26 +152,32 @@ def _mask_known_names(text: str, names: Iterable[str | None]) -> str:
     return text
 
 
+def _name_words(words: list[str], *, any_case: bool) -> list[str]:
+    """The leading words that are a name: up to the first that is vocabulary, or (capitalised
+    names only) a short acronym in first place, an agency rather than a name."""
+    kept: list[str] = []
+    for word in words:
+        bare = word.strip(",.;:!?")
+        if bare.casefold().strip("'’-") in NOT_NAMES:
+            break
+        if not any_case and bare.isupper() and len(bare) <= 4 and not kept:
+            break
+        kept.append(bare)
+        if bare != word:  # punctuation ends the name
+            break
+    return kept
+
+
 def _mask_introduced_name(match: re.Match[str]) -> str:
     """The words after "nama saya", up to the first that is not a name (any case)."""
     words = match.group(1).split()
-    kept = 0
-    for word in words:
-        if word.casefold().strip("'’-") in NOT_NAMES:
-            break
-        kept += 1
-    return _replace_words(match, words, kept)
+    return _replace_words(match, words, len(_name_words(words, any_case=True)))
 
 
 def _mask_capitalised_name(match: re.Match[str]) -> str:
-    """The capitalised words after a title or "saya", up to the first that is not a name."""
+    """The capitalised words after a title, "saya" or a closing, up to the first non-name."""
     words = match.group(1).split()
-    kept = 0
-    for word in words:
-        if word.casefold() in NOT_NAMES or (word.isupper() and len(word) <= 4 and kept == 0):
-            break  # vocabulary, or a short acronym (an agency) rather than a name
-        kept += 1
-    return _replace_words(match, words, kept)
+    return _replace_words(match, words, len(_name_words(words, any_case=False)))
 
 
 def _replace_words(match: re.Match[str], words: list[str], kept: int) -> str:
