@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,12 +16,16 @@ from bot.knowledge.base import load_knowledge_base
 from bot.storage import AuditEvent, Message, Ticket
 from bot.telegram_text import visible_text
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import (
+    ON_SQLITE_AND_POSTGRESQL,
+    STAFF_CHAT_ID,
+    always_open_config,
+    open_ticket_through_the_bot,
+)
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 from tests.telegram_standin.models import JSONDict, utf16_len
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(851, first_name="Rina")
 READER = FakeUser(852, first_name="Dodi")
@@ -33,25 +36,12 @@ CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
 LABEL = visible_text(load_knowledge_base().message("consultant_label"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
-
-
 @pytest.fixture
 async def open_bot(
     standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
     """The bot with office hours always open (no after-hours notice to the ASN)."""
-    config = tmp_path / "config.yml"
-    hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    config.write_text(
-        yaml.safe_dump({"queue": {**hours, "office_hours_end": "23:59", "holidays": []}})
-    )
+    config = always_open_config(tmp_path)
     process = BotProcess(standin, tmp_path / "bot.log", **bot_env, TANYA_NETRAL_CONFIG=str(config))
     await process.start()
     try:
@@ -68,6 +58,19 @@ def shown(record: SentRecord) -> tuple[str, list[tuple]]:
     """A message as its reader sees it: text and formatting."""
     message = record.message or {}
     return message.get("text", ""), formatting(message.get("entities", []))
+
+
+DRAFT_LINE = "\n\nℹ️ Jawaban ini belum ditinjau advokat LKBH KORPRI."
+"""Under an answer no LKBH lawyer has approved, as the assistant sends it; a consultant's
+``/kirim`` is the LKBH's own word and goes without it."""
+
+
+def without_draft_line(seen: tuple[str, list[tuple]]) -> tuple[str, list[tuple]]:
+    """The assistant's answer as a consultant sends it: without the unapproved line."""
+    text, formats = seen
+    assert text.endswith(DRAFT_LINE), text[-80:]
+    cut = utf16_len(text.removesuffix(DRAFT_LINE))
+    return text.removesuffix(DRAFT_LINE), [f for f in formats if f[1] < cut]
 
 
 def formatting(entities: list[JSONDict]) -> list[tuple]:
@@ -131,7 +134,7 @@ async def test_a_consultant_sends_a_knowledge_base_answer_into_their_ticket(
     mark = len(standin.sent)
     await standin.send_text(ANDI, f"/kirim {n} media_sosial")
     [by_id] = await standin.wait_for_sent(chat_id=ASN.id, since=mark)
-    assert after_label(by_id) == shown(reference)
+    assert after_label(by_id) == without_draft_line(shown(reference))
     assert by_id.reply_markup is None  # not the assistant's feedback buttons
     [told] = await standin.wait_for_sent(chat_id=ANDI.id, since=mark)
     assert text_of(told) == f"✅ Jawaban topik Media sosial terkirim ke ASN (tiket {n})."
@@ -183,7 +186,7 @@ async def test_a_consultant_sends_a_knowledge_base_answer_into_their_ticket(
             )
         )
         ticket = await session.get(Ticket, n)
-    answer_text = shown(reference)[0]
+    answer_text = without_draft_line(shown(reference))[0]
     assert [(r.text, r.ticket_id, r.telegram_message_id) for r in rows] == [
         (answer_text, n, by_id.message_id),
         (answer_text, n, by_word.message_id),
