@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import Ticket, TicketStatus, create_engine, create_session_factory
 from tests.conftest import RunningRasa
 from tests.e2e.bot_process import TOKEN, BotProcess
+from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser
 
 STAFF_CHAT_ID = -1001000000001
@@ -29,9 +32,42 @@ async def standin() -> AsyncIterator[BotApiStandIn]:
         await server.stop()
 
 
+ON_SQLITE_AND_POSTGRESQL = pytest.mark.parametrize(
+    "database_url",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+"""A module's ``pytestmark``: each of its tests runs on SQLite and on a fresh PostgreSQL
+database (skipped, with the reason, without ``TEST_DATABASE_URL``)."""
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The bot's database: a SQLite file, or a fresh PostgreSQL database when a module asks
+    for both (``ON_SQLITE_AND_POSTGRESQL``)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
+        return
+    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
+        yield url
+
+
+ALWAYS_OPEN: dict[str, Any] = {
+    "office_days": [1, 2, 3, 4, 5, 6, 7],
+    "office_hours_start": "00:00",
+    "office_hours_end": "23:59",
+    "holidays": [],
+}
+"""``queue`` settings with the office always open: no after-hours notice among the messages."""
+
+
+def always_open_config(tmp_path: Path, **sections: dict[str, Any]) -> Path:
+    """A config file with the office always open (``ALWAYS_OPEN``) and ``sections`` beside it,
+    for ``TANYA_NETRAL_CONFIG``."""
+    config = tmp_path / "config.yml"
+    queue = {**ALWAYS_OPEN, **sections.pop("queue", {})}
+    config.write_text(yaml.safe_dump({"queue": queue, **sections}), encoding="utf-8")
+    return config
 
 
 @pytest.fixture

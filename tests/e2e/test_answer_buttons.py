@@ -7,8 +7,7 @@ while a remark is kept as the rating's comment. On SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
-from pathlib import Path
+from collections.abc import Awaitable
 
 import pytest
 from sqlalchemy import func, select
@@ -16,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import Feedback, Message, Ticket
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL, open_ticket_through_the_bot
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(801, first_name="Wati", username="wati_asn")
 THANKS = "✓ Terima kasih atas penilaian Anda"
@@ -29,16 +27,6 @@ CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
 AMBIGUOUS = "kalau istri cabup, saya pppk guru, boleh ikut deklarasi?"
 """From the held-out set (eighteenth_author/keluarga_calon.yml): read as keluarga_calon (0.65)
 with kampanye close behind (0.33), both of which it is about."""
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The bot's database: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
 
 
 def text_of(record: SentRecord) -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,11 +26,15 @@ from bot.storage.enums import Employment
 from bot.storage.models import StaffNotice
 from bot.storage.outbox import NoticeKind
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import (
+    ON_SQLITE_AND_POSTGRESQL,
+    STAFF_CHAT_ID,
+    always_open_config,
+    open_ticket_through_the_bot,
+)
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(861, first_name="Nur")
 CONSULTANT = FakeUser(7001, first_name="Andi")
@@ -40,25 +43,12 @@ TOPIC_QUESTION = "bolehkah pns like postingan capres di instagram?"
 MONTH_NAMES = {number: name for name, number in MONTHS.items() if len(name) > 4 or name == "mei"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
-
-
 @pytest.fixture
 async def bot(
     standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
     """The bot with office hours always open (no after-hours notice among the messages)."""
-    config = tmp_path / "config.yml"
-    hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    config.write_text(
-        yaml.safe_dump({"queue": {**hours, "office_hours_end": "23:59", "holidays": []}})
-    )
+    config = always_open_config(tmp_path)
     process = BotProcess(standin, tmp_path / "bot.log", **bot_env, TANYA_NETRAL_CONFIG=str(config))
     await process.start()
     try:

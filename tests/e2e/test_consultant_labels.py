@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,13 +16,17 @@ from bot.knowledge.base import load_knowledge_base
 from bot.storage import Message, Ticket
 from bot.telegram_text import visible_text
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import (
+    ON_SQLITE_AND_POSTGRESQL,
+    STAFF_CHAT_ID,
+    always_open_config,
+    open_ticket_through_the_bot,
+)
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 from tests.telegram_standin.formatting import parse_html
 from tests.telegram_standin.models import JSONDict, utf16_len
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(831, first_name="Sari")
 ANDI = FakeUser(7001, first_name="Andi", last_name="Konsultan")
@@ -43,23 +46,11 @@ LONG_ANSWER = "<b>Kronologi:</b> " + "𝐀" * 2040
 """4,091 units: a message alone, but not with the label."""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
-
-
 def start_bot(
     standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path, staff_chat: int
 ) -> BotProcess:
     """The bot with office hours always open (no after-hours notice among the answers)."""
-    config = tmp_path / "config.yml"
-    hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    queue = {**hours, "office_hours_end": "23:59", "holidays": []}
-    config.write_text(yaml.safe_dump({"queue": queue}))
+    config = always_open_config(tmp_path)
     env = {**bot_env, "STAFF_CHAT_ID": str(staff_chat), "TANYA_NETRAL_CONFIG": str(config)}
     return BotProcess(standin, tmp_path / "bot.log", **env)
 

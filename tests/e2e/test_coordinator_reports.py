@@ -6,13 +6,11 @@ also across a restart. The real bot process, Rasa, the Bot API stand-in, SQLite 
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
@@ -21,11 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.models import ScheduledRun
 from handlers.coordinator_reports import CHART_CAPTIONS
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import (
+    ON_SQLITE_AND_POSTGRESQL,
+    always_open_config,
+    open_ticket_through_the_bot,
+)
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(871, first_name="Rina")
 ANDI = FakeUser(7001, first_name="Andi")
@@ -35,29 +36,11 @@ QUESTION = "apakah PNS boleh like postingan caleg di instagram?"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
-
-
 def report_bot(standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path) -> BotProcess:
     """The bot with a coordinator and the weekly digest due today at midnight (so it is sent
     soon after the start); office hours always open."""
-    config = tmp_path / "config.yml"
     today = datetime.now(JAKARTA).isoweekday()
-    hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "queue": {**hours, "office_hours_end": "23:59", "holidays": []},
-                "reports": {"digest_weekday": today, "digest_time": "00:00"},
-            }
-        )
-    )
+    config = always_open_config(tmp_path, reports={"digest_weekday": today, "digest_time": "00:00"})
     return BotProcess(
         standin,
         tmp_path / "bot.log",

@@ -25,10 +25,10 @@ from bot.storage import AuditEvent
 from bot.storage.models import KnowledgeReload, KnowledgeReview
 from bot.telegram_text import visible_text
 from tests.e2e.bot_process import BotProcess
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(881, first_name="Rina")
 LAWYER = FakeUser(7301, first_name="Dewi", last_name="Lestari")
@@ -37,15 +37,6 @@ QUESTION = "apakah PNS boleh like postingan caleg di instagram?"
 NOTICE = visible_text(load_knowledge_base().message("draft_notice"))
 NOTE = "Tambahkan bahwa menyukai unggahan juga dinilai sebagai dukungan."
 EDITED = "Kalimat ini ditambahkan untuk uji muat ulang."
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
 
 
 @pytest.fixture

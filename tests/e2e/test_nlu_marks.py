@@ -15,10 +15,15 @@ from bot.storage import AuditEvent, Message, Ticket
 from bot.storage.models import NluReviewItem
 from tests.e2e import test_ticket_notes
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot, skip_intake
+from tests.e2e.conftest import (
+    ON_SQLITE_AND_POSTGRESQL,
+    STAFF_CHAT_ID,
+    open_ticket_through_the_bot,
+    skip_intake,
+)
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(871, first_name="Rina")
 OTHER_ASN = FakeUser(872, first_name="Dodi")
@@ -30,7 +35,6 @@ TOPIC_QUESTION = "bolehkah pns like postingan capres di ig?"
 CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
 
 # SQLite and PostgreSQL; office hours always open (no after-hours notice among the replies).
-database_url = test_ticket_notes.database_url
 group_bot = test_ticket_notes.group_bot
 
 

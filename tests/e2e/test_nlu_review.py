@@ -22,10 +22,10 @@ from bot.knowledge import load_knowledge_base
 from bot.settings import REPO_ROOT
 from bot.storage.models import AuditEvent, Message, NluReviewItem
 from tests.e2e.bot_process import BotProcess
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(881, first_name="Bambang", username="bambang_s")
 REVIEWER = FakeUser(7301, first_name="Laras")
@@ -40,15 +40,6 @@ MASKED = (
 )
 ANSWERED = "apakah asn boleh ikut kampanye?"
 LABEL = "cakupan_aturan"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
 
 
 @pytest.fixture

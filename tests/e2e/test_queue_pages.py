@@ -39,11 +39,10 @@ from bot.storage import (
     utcnow,
 )
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL, STAFF_CHAT_ID, open_ticket_through_the_bot
 from tests.telegram_standin import BotApiStandIn, FakeUser
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ANDI = FakeUser(7001, first_name="Andi", last_name="Konsultan")
 BUDI = FakeUser(7002, first_name="Budi", last_name="Konsultan")
@@ -61,15 +60,6 @@ class Seeded:
     ticket_id: int
     pseudonym: str
     state: str  # baru | andi_menunggu | budi_dibalas | budi_menunggu
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
 
 
 async def seed_queue(url: str) -> list[Seeded]:

@@ -22,12 +22,11 @@ import yaml
 from bot.queue.office_hours import OfficeHours
 from bot.settings import QueueSettings
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, hand_case_over
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL, STAFF_CHAT_ID, hand_case_over
 from tests.e2e.queue_clock import QueueClock
-from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 DAYS_OFF = holidays.country_holidays("ID", categories=("public", "government"))
@@ -39,15 +38,6 @@ BUDI = FakeUser(7002, first_name="Budi", last_name="Konsultan")
 CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
 QUIET_SECONDS = 3.0
 """Long enough for the reminder check (every second here) to run twice."""
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL skipped") as url:
-        yield url
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,12 +17,15 @@ from bot.storage import AuditEvent, Message
 from bot.storage.models import ReplyTemplate
 from bot.telegram_text import visible_text
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import open_ticket_through_the_bot
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import (
+    ON_SQLITE_AND_POSTGRESQL,
+    always_open_config,
+    open_ticket_through_the_bot,
+)
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 from tests.telegram_standin.models import utf16_len
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(861, first_name="Rina")
 ANDI = FakeUser(7001, first_name="Andi", last_name="Konsultan")
@@ -35,24 +37,12 @@ FIRST = "Mohon kirim foto surat panggilan."
 SECOND = "Mohon kirim foto surat panggilan Bawaslu\ndan nomor telepon yang dapat dihubungi."
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
-
-
 @pytest.fixture
 async def office_bot(
     standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
     """The bot of one office, with office hours always open (no after-hours notice)."""
-    config = tmp_path / "config.yml"
-    hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    queue = {**hours, "office_hours_end": "23:59", "holidays": []}
-    config.write_text(yaml.safe_dump({"staff": {"office": OFFICE}, "queue": queue}))
+    config = always_open_config(tmp_path, staff={"office": OFFICE})
     process = BotProcess(standin, tmp_path / "bot.log", **bot_env, TANYA_NETRAL_CONFIG=str(config))
     await process.start()
     try:

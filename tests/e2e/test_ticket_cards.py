@@ -22,12 +22,12 @@ from bot.storage import Ticket
 from bot.storage.enums import Employment
 from tests.e2e import test_ticket_notes
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import open_ticket_through_the_bot
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL, open_ticket_through_the_bot
 from tests.e2e.test_bot_profile import logged
 from tests.e2e.test_ticket_notes import FORUM_CHAT_ID
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(861, first_name="Wulan")
 ANDI = FakeUser(7001, first_name="Andi", last_name="Konsultan")
@@ -37,7 +37,6 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 KNOWLEDGE = load_knowledge_base()
 
 # SQLite and PostgreSQL, and the bot with a forum staff group, as the notes tests have them.
-database_url = test_ticket_notes.database_url
 forum_bot = test_ticket_notes.forum_bot
 
 

@@ -21,13 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import AuditEvent, Ticket, TicketStatus
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, open_ticket_through_the_bot
+from tests.e2e.conftest import (
+    ALWAYS_OPEN,
+    ON_SQLITE_AND_POSTGRESQL,
+    STAFF_CHAT_ID,
+    open_ticket_through_the_bot,
+)
 from tests.e2e.queue_clock import QueueClock
 from tests.e2e.test_reminders import at, next_christmas_on_a_weekday, working_day_after
-from tests.storage.conftest import fresh_postgres_database
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(861, first_name="Sari")
 ANDI = FakeUser(7001, first_name="Andi")
@@ -37,15 +41,6 @@ CITRA = FakeUser(7003, first_name="Citra")
 CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
 BY_ROLE = "kini ditangani konsultan LKBH KORPRI lain"
 BACK_IN_QUEUE = "kembali ke antrean"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
 
 
 async def run_bot(
@@ -64,9 +59,7 @@ async def team_bot(
     standin: BotApiStandIn, bot_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
     """Office hours always open (no after-hours notices among the messages)."""
-    hours = {"office_days": [1, 2, 3, 4, 5, 6, 7], "office_hours_start": "00:00"}
-    queue = {**hours, "office_hours_end": "23:59", "holidays": []}
-    process = await run_bot(standin, bot_env, tmp_path, queue)
+    process = await run_bot(standin, bot_env, tmp_path, ALWAYS_OPEN)
     try:
         yield process
     finally:

@@ -10,8 +10,6 @@ the ticket, the same kind of question is only relayed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import Message, ProcessedUpdate, Ticket, TicketStatus
 from tests.e2e.bot_process import BotProcess
-from tests.e2e.conftest import STAFF_CHAT_ID, skip_intake
-from tests.storage.conftest import fresh_postgres_database
+from tests.e2e.conftest import ON_SQLITE_AND_POSTGRESQL, STAFF_CHAT_ID, skip_intake
 from tests.telegram_standin import BotApiStandIn, FakeUser, SentRecord
 
-pytestmark = [pytest.mark.e2e, pytest.mark.rasa]
+pytestmark = [pytest.mark.e2e, pytest.mark.rasa, ON_SQLITE_AND_POSTGRESQL]
 
 ASN = FakeUser(811, first_name="Sari", username="sari_asn")
 ANDI = FakeUser(7001, first_name="Andi", last_name="Konsultan")
@@ -31,16 +28,6 @@ FIRST = "pns boleh foto bareng caleg?"
 WHILE_WAITING = "bolehkah pns like postingan capres di ig?"
 CASE = "sy dipanggil bawaslu besok gara2 foto sama caleg, tolong dampingi sy"
 HANDLING_SECONDS = 20.0
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The bot's database: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'tanya_netral.db'}"
-        return
-    async with fresh_postgres_database("TEST_DATABASE_URL not set: PostgreSQL e2e skipped") as url:
-        yield url
 
 
 def text_of(record: SentRecord) -> str:
