@@ -18,6 +18,7 @@ from telegram.request import HTTPXRequest
 from bot.http_transport import AiohttpTransport
 from bot.intake import serve_polling, serve_webhook
 from bot.knowledge import load_knowledge_base
+from bot.knowledge.review import read_approvals
 from bot.nlu.client import NluClient
 from bot.nlu.rasa_server import RasaProcess, RasaStartupError
 from bot.nlu.training import train_model
@@ -104,6 +105,7 @@ def _open_services(
             knowledge=load_knowledge_base(settings.knowledge.path),
             rasa=rasa,
             knowledge_reload_id=reload_id,
+            approvals=await read_approvals(sessions) or frozenset(),
         )
         start_staff_outbox(application)
         schedule_profile(application)  # menus and descriptions, once the bot runs

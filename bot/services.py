@@ -27,6 +27,10 @@ class Services:
     rasa: RasaProcess | None = None
     knowledge_reload_id: int = 0
     """The latest reload request (``knowledge_reloads``) the knowledge base above reflects."""
+    approvals: frozenset[tuple[str, str]] = frozenset()
+    """The versions of answers LKBH lawyers approved (entry, content hash), read on start,
+    after a lawyer's decision here and every 30 s (handlers/knowledge_reload.py); an answer not
+    among them carries the not-yet-reviewed line."""
     staff_outbox: StaffOutbox | None = None  # started after the services, in post_init
     # Updates left to be handled again while the database was unavailable, whose user was
     # told so (handlers/errors.py): told once per update, not at every redelivery.

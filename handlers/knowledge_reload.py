@@ -24,6 +24,7 @@ from bot.knowledge import (
     check_knowledge_base,
     load_knowledge_base,
 )
+from bot.knowledge.review import read_approvals
 from bot.services import AppContext, Services
 from bot.settings import Settings
 from bot.storage import AuditAction, record_audit_event
@@ -83,8 +84,10 @@ async def reload_command(update: Update, context: AppContext) -> None:
 
 
 async def follow_reloads(context: AppContext) -> None:
-    """Reload when a coordinator asked for it (in any worker) since this worker's last load."""
+    """Read the lawyers' approvals again, and reload when a coordinator asked for it (in any
+    worker) since this worker's last load."""
     services = context.services
+    await refresh_approvals(services)
     try:
         latest = await in_transaction(services.sessions, latest_reload)
     except DatabaseUnavailable as error:
@@ -103,6 +106,13 @@ async def follow_reloads(context: AppContext) -> None:
         services.knowledge_reload_id = latest  # the next /muat_ulang_kb tries again
         return
     _use(services, knowledge, latest)
+
+
+async def refresh_approvals(services: Services) -> None:
+    """The approvals as the database has them now; while it cannot say, the last ones read."""
+    approvals = await read_approvals(services.sessions)
+    if approvals is not None:
+        services.approvals = approvals  # one assignment, like the knowledge base
 
 
 def _use(services: Services, knowledge: KnowledgeBase, reload_id: int) -> None:

@@ -39,6 +39,7 @@ from bot.storage.knowledge_reviews import (
 )
 from bot.storage.transaction import in_transaction
 from handlers.input_bounds import refuse_button, review_button
+from handlers.knowledge_reload import refresh_approvals
 from handlers.questions import handle_text
 from handlers.replies import answer_html, send_to_user
 
@@ -176,6 +177,7 @@ async def _decide(
         await record_audit_event(session, actor_id=lawyer_id, action=action, detail=detail)
 
     await in_transaction(context.services.sessions, decide)
+    await refresh_approvals(context.services)  # this worker at once; the others within 30 s
 
 
 async def refuse_review_command(update: Update, context: AppContext) -> None:

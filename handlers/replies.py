@@ -12,7 +12,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.intents import TOPIC_INTENTS, Action
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.render import carries_draft_notice, render_user_answer
-from bot.knowledge.review import lawyer_approved
+from bot.knowledge.review import is_approved
 from bot.services import AppContext
 from bot.storage import MessageDirection, log_message, mark_user_inactive
 from bot.storage.database import DatabaseUnavailable
@@ -196,12 +196,12 @@ async def send_answer(
 
 async def answer_html(context: AppContext, knowledge: KnowledgeBase, intent: str) -> str:
     """The answer to ``intent`` as the user receives it: with the line saying no LKBH lawyer
-    has approved it yet while none has (``knowledge.show_draft_notice``; read now, in the
-    database, so an approval in any worker counts at once)."""
+    has approved it yet while none has (``knowledge.show_draft_notice``; the approvals as this
+    worker last read them: at once after a decision here, within 30 s of one in another)."""
     services = context.services
     approved = (
         not services.settings.knowledge.show_draft_notice
         or not carries_draft_notice(intent)
-        or await lawyer_approved(services.sessions, knowledge, intent)
+        or is_approved(services.approvals, knowledge, intent)
     )
     return render_user_answer(knowledge, intent, approved=approved)

@@ -23,7 +23,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.queue import clock
 from bot.settings import Settings
 from bot.storage.database import DatabaseUnavailable
-from bot.storage.knowledge_reviews import entry_histories, latest_review
+from bot.storage.knowledge_reviews import approved_versions, entry_histories
 from bot.storage.models import KnowledgeReview
 from bot.storage.transaction import in_transaction
 
@@ -103,25 +103,21 @@ def review_state(latest: KnowledgeReview | None, today: date) -> ReviewState:
     return ReviewState.APPROVED
 
 
-async def lawyer_approved(
-    sessions: async_sessionmaker[AsyncSession], kb: KnowledgeBase, intent: str
-) -> bool:
-    """Whether a lawyer's latest decision on ``intent``'s answer as it is now approves it.
-
-    Read when the answer is sent, so that an approval given in any worker counts at once;
-    while the database cannot say, the answer counts as unapproved.
-    """
-    digest = content_hash(kb, intent)
-
-    async def decision(session: AsyncSession) -> str | None:
-        latest = await latest_review(session, entry=intent, content_hash=digest)
-        return latest.decision if latest is not None else None
-
+async def read_approvals(
+    sessions: async_sessionmaker[AsyncSession],
+) -> frozenset[tuple[str, str]] | None:
+    """The approved versions of every entry (``approved_versions``); None while the database
+    cannot say."""
     try:
-        return await in_transaction(sessions, decision) == Decision.APPROVED
+        return await in_transaction(sessions, approved_versions)
     except DatabaseUnavailable as error:
-        logger.warning("Review state of %s unread, the database is unavailable: %s", intent, error)
-        return False
+        logger.warning("Lawyers' approvals unread, the database is unavailable: %s", error)
+        return None
+
+
+def is_approved(approvals: frozenset[tuple[str, str]], kb: KnowledgeBase, intent: str) -> bool:
+    """Whether ``intent``'s answer, as it is now, is among the approved versions."""
+    return (intent, content_hash(kb, intent)) in approvals
 
 
 @dataclass(frozen=True)

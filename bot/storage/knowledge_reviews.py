@@ -113,6 +113,17 @@ async def record_reload(session: AsyncSession, *, requested_by: int | None) -> i
     return reload.id
 
 
+async def approved_versions(session: AsyncSession) -> frozenset[tuple[str, str]]:
+    """Every (entry, content hash) whose latest decision approves it."""
+    rows = await session.execute(
+        select(
+            KnowledgeReview.entry, KnowledgeReview.content_hash, KnowledgeReview.decision
+        ).order_by(KnowledgeReview.id)
+    )
+    latest = {(entry, digest): decision for entry, digest, decision in rows}
+    return frozenset(version for version, decision in latest.items() if decision == "approved")
+
+
 async def latest_reload(session: AsyncSession) -> int:
     """The id of the latest reload request; 0 when there was none."""
     return int(await session.scalar(select(func.coalesce(func.max(KnowledgeReload.id), 0))) or 0)
