@@ -5,9 +5,9 @@ change, overdue), then the first of them; with one, that entry. Each is shown as
 it, then its status and [✅ Setujui] [✏️ Perlu perubahan] [Berikutnya]. The first two carry the
 start of the content hash of the version shown: a text changed in between is shown again
 instead of being approved unseen. "Perlu perubahan" asks for the correction note as a reply
-(force-reply); the reply is kept as the note. Every decision is audited. Answers read the
-state from the database as they are sent (``handlers.replies.answer_html``): an approval counts
-at once in every worker.
+(force-reply); the reply is kept as the note. Every decision is audited. Each worker keeps the
+approved versions beside its knowledge base (``Services.approvals``): after a decision here at
+once, in the other workers within 30 s (``handlers.knowledge_reload``).
 """
 
 from __future__ import annotations
