@@ -12,7 +12,7 @@ then Telegram answers "chat not found" and the next start sets their menu.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -126,16 +126,10 @@ async def publish_profile(bot: Bot, settings: Settings) -> None:
         if settings.staff.chat_id is not None:
             scope = BotCommandScopeChat(settings.staff.chat_id)
             await _refusal_logged("staff group's menu", bot.set_my_commands(STAFF_MENU, scope))
-        for consultant_id in sorted(settings.staff.team_ids):
-            menu = f"menu of consultant {consultant_id}"
-            coordinators = settings.staff.coordinator_ids
-            await _refusal_logged(menu, _set_consultant_menu(bot, consultant_id, coordinators))
-        for reviewer_id in sorted(settings.staff.reviewer_ids):
-            menu = f"menu of reviewer {reviewer_id}"
-            await _refusal_logged(menu, _set_reviewer_menu(bot, reviewer_id, settings))
-        for lawyer_id in sorted(settings.staff.lawyer_ids):  # after the others: theirs too
-            menu = f"menu of lawyer {lawyer_id}"
-            await _refusal_logged(menu, _set_lawyer_menu(bot, lawyer_id, settings))
+        staff = settings.staff
+        for user_id in sorted(staff.team_ids | set(staff.reviewer_ids) | set(staff.lawyer_ids)):
+            menu = personal_menu(user_id, settings)
+            await _refusal_logged(f"menu of {user_id}", _set_personal_menu(bot, user_id, menu))
     except TelegramError as failure:  # after the retries: an outage, not a refusal
         logger.warning(
             "The bot's menus and description are not all set, Telegram failed: %s; the next "
@@ -152,50 +146,29 @@ async def _refusal_logged(what: str, request: Awaitable[object]) -> None:
         logger.warning("Telegram refused the bot's %s: %s", what, refusal.message)
 
 
-async def _set_reviewer_menu(bot: Bot, reviewer_id: int, settings: Settings) -> None:
-    """/tinjau_nlu, then the menu the reviewer has anyway; nothing yet if they never wrote."""
+def personal_menu(user_id: int, settings: Settings) -> tuple[BotCommand, ...]:
+    """A staff member's private menu: a lawyer's and a reviewer's commands first, then the
+    coordinator's, consultant's or ASN's menu they have anyway."""
     staff = settings.staff
-    base: tuple[BotCommand, ...]
-    if reviewer_id in staff.coordinator_ids:
-        base = COORDINATOR_MENU
+    menu: tuple[BotCommand, ...]
+    if user_id in staff.coordinator_ids:
+        menu = COORDINATOR_MENU
     else:
-        base = CONSULTANT_MENU if reviewer_id in staff.team_ids else ASN_MENU
+        menu = CONSULTANT_MENU if user_id in staff.team_ids else ASN_MENU
+    if user_id in staff.reviewer_ids:
+        menu = REVIEW_MENU + menu
+    if user_id in staff.lawyer_ids:
+        menu = LAWYER_MENU + menu
+    return menu
+
+
+async def _set_personal_menu(bot: Bot, user_id: int, menu: tuple[BotCommand, ...]) -> None:
+    """Set ``menu`` in the user's private chat, or nothing yet if they never wrote to the bot."""
     try:
-        await bot.set_my_commands(REVIEW_MENU + base, BotCommandScopeChat(reviewer_id))
-    except BadRequest as refusal:
-        if refusal.message.lower() != "chat not found":
-            raise
-        logger.info("Reviewer %s has not written to the bot yet: menu set later", reviewer_id)
-
-
-async def _set_lawyer_menu(bot: Bot, lawyer_id: int, settings: Settings) -> None:
-    """/tinjau_jawaban, then the menu the lawyer has anyway (a reviewer's /tinjau_nlu too);
-    nothing yet if they never wrote to the bot."""
-    staff = settings.staff
-    base: tuple[BotCommand, ...]
-    if lawyer_id in staff.coordinator_ids:
-        base = COORDINATOR_MENU
-    else:
-        base = CONSULTANT_MENU if lawyer_id in staff.team_ids else ASN_MENU
-    if lawyer_id in staff.reviewer_ids:
-        base = REVIEW_MENU + base
-    try:
-        await bot.set_my_commands(LAWYER_MENU + base, BotCommandScopeChat(lawyer_id))
-    except BadRequest as refusal:
-        if refusal.message.lower() != "chat not found":
-            raise
-        logger.info("Lawyer %s has not written to the bot yet: menu set later", lawyer_id)
-
-
-async def _set_consultant_menu(bot: Bot, consultant_id: int, coordinators: Collection[int]) -> None:
-    """A consultant's (or coordinator's) menu, or nothing yet if they never wrote to the bot."""
-    try:
-        menu = COORDINATOR_MENU if consultant_id in coordinators else CONSULTANT_MENU
-        await bot.set_my_commands(menu, BotCommandScopeChat(consultant_id))
+        await bot.set_my_commands(menu, BotCommandScopeChat(user_id))
     except BadRequest as refusal:
         if refusal.message.lower() != "chat not found":
             raise
         logger.info(
-            "Consultant %s has not written to the bot yet: their menu is set at a later start",
-            consultant_id,
+            "Staff member %s has not written to the bot yet: menu set at a later start", user_id
         )

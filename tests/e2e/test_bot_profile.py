@@ -76,7 +76,7 @@ async def test_each_chat_shows_its_commands_and_the_bot_describes_itself(
             if c.method == "setMyCommands" and c.params["scope"].get("chat_id") == NEVER_WROTE_ID
         ]
         assert refused.status == 400 and refused.description == "Bad Request: chat not found"
-        line = await logged(bot, f"Consultant {NEVER_WROTE_ID} has not written")
+        line = await logged(bot, f"Staff member {NEVER_WROTE_ID} has not written")
         assert " INFO " in line
 
         assert standin.state.descriptions == {
