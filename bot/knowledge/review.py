@@ -23,6 +23,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.queue import clock
 from bot.settings import Settings
 from bot.storage.database import DatabaseUnavailable
+from bot.storage.enums import KnowledgeDecision as Decision
 from bot.storage.knowledge_reviews import approved_versions, entry_histories
 from bot.storage.models import KnowledgeReview
 from bot.storage.transaction import in_transaction
@@ -33,13 +34,6 @@ HASH_PREFIX_LENGTH = 10
 """Characters of the hash a button carries: enough to notice that the text changed."""
 METADATA_FIELDS = frozenset({"last_reviewed", "reviewer"})
 """Fields of an entry the user never reads: changing them keeps a lawyer's approval."""
-
-
-class Decision(StrEnum):
-    """What a lawyer decided about one version of an entry."""
-
-    APPROVED = "approved"
-    NEEDS_CHANGE = "needs_change"
 
 
 class ReviewState(StrEnum):

@@ -35,8 +35,8 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 def example_key(text: str) -> str:
-    """A text as compared with the training and held-out questions: case, ``?``/``.`` and
-    whitespace do not count (as ``tests/test_evaluation.py`` compares them)."""
+    """A text as compared with the training and held-out questions (here, and by the test
+    that no held-out question is trained on): case, ``?``/``.`` and whitespace do not count."""
     return " ".join(text.casefold().replace("?", " ").replace(".", " ").split())
 
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class KnowledgeDecision(StrEnum):
+    """What a lawyer decided about one version of a knowledge entry (``knowledge_reviews``)."""
+
+    APPROVED = "approved"
+    NEEDS_CHANGE = "needs_change"
+
+
 class MessageDirection(StrEnum):
     IN = "in"
     OUT = "out"

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.enums import MessageDirection
+from bot.storage.enums import KnowledgeDecision, MessageDirection
 from bot.storage.models import KnowledgeReload, KnowledgeReview, Message
 
 REVIEW_NOTE_PROMPT_ACTION = "catatan_advokat"
@@ -58,9 +58,9 @@ async def entry_histories(
     histories = {}
     for entry, reviews in by_entry.items():
         current = [r for r in reviews if r.content_hash == hashes[entry]]
-        approvals = [i for i, r in enumerate(reviews) if r.decision == "approved"]
+        approvals = [i for i, r in enumerate(reviews) if r.decision == KnowledgeDecision.APPROVED]
         since = approvals[-1] + 1 if approvals else 0
-        notes = tuple(r for r in reviews[since:] if r.decision == "needs_change")
+        notes = tuple(r for r in reviews[since:] if r.decision == KnowledgeDecision.NEEDS_CHANGE)
         histories[entry] = EntryHistory(current[-1] if current else None, notes)
     return histories
 
@@ -121,7 +121,9 @@ async def approved_versions(session: AsyncSession) -> frozenset[tuple[str, str]]
         ).order_by(KnowledgeReview.id)
     )
     latest = {(entry, digest): decision for entry, digest, decision in rows}
-    return frozenset(version for version, decision in latest.items() if decision == "approved")
+    return frozenset(
+        version for version, decision in latest.items() if decision == KnowledgeDecision.APPROVED
+    )
 
 
 async def latest_reload(session: AsyncSession) -> int:
