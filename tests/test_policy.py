@@ -220,6 +220,10 @@ def test_an_unread_message_is_not_a_question() -> None:
         "pegawai bank bumn boleh jadi timses paslon gak?",
         "saya guru honorer, suami saya polisi, boleh ikut kampanye?",
         "Apakah anggota BPD boleh menjadi tim kampanye caleg?",
+        "pegawai pdam boleh pasang baliho calon?",
+        "karyawan bumdes wajib netral jg ga",
+        "satpam outsourcing kantor bupati boleh ikut kampanye?",
+        "saya mau tanya pensiunan pns boleh jadi jurkam?",
     ],
 )
 def test_a_behaviour_asked_about_someone_outside_asn_asks_whom_first(text: str) -> None:
@@ -236,6 +240,9 @@ def test_a_behaviour_asked_about_someone_outside_asn_asks_whom_first(text: str) 
         "pns boleh pasang baliho caleg di rumah?",
         "saya pns, suami saya tni boleh ikut kampanye?",
         "bupati angkat honorer jelang pilkada",
+        "saya Kurniawati, pegawai PPPK yang juga anggota bpd, boleh ikut kampanye?",
+        "sy pppk, teman outsourcing ngajak ikut kampanye, boleh?",
+        "pns jadi tenaga ahli capres boleh?",
     ],
 )
 def test_asn_asking_or_no_status_as_subject_is_answered(text: str) -> None:

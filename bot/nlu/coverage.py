@@ -15,7 +15,9 @@ _STATUS = (
     r"(?:perangkat desa|aparat desa|kepala desa|kades|bpd|linmas|tni|polri|polisi|tentara"
     r"|purnawirawan|pensiunan|bumn|bumd|pegawai bank|karyawan bank|karyawan swasta"
     r"|pegawai swasta|guru swasta|sekolah swasta|guru yayasan|honorer|tenaga kontrak|thl"
-    r"|ppnpn|non[- ]?asn|bukan (?:asn|pns))"
+    r"|ppnpn|non[- ]?asn|bukan (?:asn|pns)|pdam|perumda|bumdes|bank daerah|outsourcing|outsource"
+    r"|satpam|cleaning service|tenaga ahli (?:dprd|fraksi)|pendamping (?:desa|pkh)|kader posyandu"
+    r"|dosen swasta|kampus swasta|rs swasta|madrasah swasta)"
 )
 _STATUS_AS_SUBJECT = re.compile(
     rf"\b{_STATUS}\b,?(?:\s+\S+){{0,4}}?\s+"
@@ -23,7 +25,10 @@ _STATUS_AS_SUBJECT = re.compile(
 )
 """The status, then within five words what a rule question asks: "kades boleh …"."""
 
-_WRITER_IS_ASN = re.compile(r"\b(?:saya|sy|aku|gue|gw|kami)\s+(?:\S+\s+)?(?:pns|asn|pppk|cpns)\b")
+_WRITER_IS_ASN = re.compile(
+    r"\b(?:saya|sy|aku|gue|gw|kami)(?:\s+\S+,)?\s+(?:\S+\s+)?(?:pns|asn|pppk|cpns)\b"
+)
+"""The writer says they are ASN: "sy pns", "saya guru pppk", "saya Kurniawati, pegawai PPPK"."""
 
 
 def asks_about_status_outside_asn(text: str) -> bool:
