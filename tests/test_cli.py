@@ -67,3 +67,20 @@ def test_offline_chat_answers_through_the_same_pipeline(rasa_server: RunningRasa
     assert "Dasar hukum" in completed.stdout
     assert "[fallback:" in completed.stdout
     assert "<b>" not in completed.stdout  # HTML is rendered as plain text
+
+
+def test_the_bot_process_does_not_load_the_report_libraries() -> None:
+    """matplotlib and openpyxl (about 35 MB per worker) load only when a report is made."""
+    probe = (
+        "import sys; from bot.cli import build_parser; import bot.app; build_parser(); "
+        "print(sorted(m for m in ('matplotlib', 'openpyxl', 'numpy') if m in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert completed.stdout.strip() == "[]"

@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge import load_knowledge_base
-from bot.reports.charts import render_charts
 from bot.reports.figures import report_for_period
 from bot.reports.periods import Period, PeriodError, parse_period, period_between, report_zone
-from bot.reports.workbook import workbook_bytes
 from bot.settings import Settings, load_settings
 from bot.storage import create_engine, create_session_factory, default_database_url
 from bot.storage.database import is_transient
@@ -56,6 +54,11 @@ async def run_report(args: argparse.Namespace) -> int:
         return 1
     finally:
         await engine.dispose()
+    # matplotlib and openpyxl (about 35 MB) only here: every `python -m bot` command, the bot
+    # itself included, builds the parser that registers this one.
+    from bot.reports.charts import render_charts
+    from bot.reports.workbook import workbook_bytes
+
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"laporan_{period.first_day}_{period.last_day}"
     files = {f"{stem}_{name}.png": png for name, png in render_charts(report).items()}
