@@ -56,3 +56,11 @@ def test_no_held_out_question_is_in_the_training_data() -> None:
         if len(text.split()) >= 3 and example_key(text) in trained
     ]
     assert leaked == []
+
+
+def test_no_training_example_is_labelled_with_two_intents() -> None:
+    """Writers disagree ("tes", "p"); the model must not be taught both (rasa only warns)."""
+    labels: dict[str, set[str]] = {}
+    for text, intent in load_held_out(TRAINING_DIR):
+        labels.setdefault(example_key(text), set()).add(intent)
+    assert {key: names for key, names in labels.items() if len(names) > 1} == {}
