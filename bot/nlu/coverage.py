@@ -4,7 +4,7 @@ The classifier reads the behaviour a question names ("kades boleh pasang baliho 
 answers that topic with confidence, but the behaviour answers are written for PNS and PPPK. When
 the subject of the question is a status outside ASN (or whose coverage is itself the point) and
 the writer does not say they are ASN, the policy asks instead of answering, whom-the-rules-cover
-first. Measured on the training data: 9 of about 7,000 behaviour examples match.
+first. On the training data (2026-12-06, 10,279 examples): 13 of 5,384 behaviour examples match.
 """
 
 from __future__ import annotations
