@@ -21,7 +21,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.review import (
     HASH_PREFIX_LENGTH,
-    Decision,
     EntryStatus,
     ReviewState,
     content_hash,
@@ -32,6 +31,7 @@ from bot.knowledge.review import (
 from bot.services import AppContext
 from bot.settings import Settings
 from bot.storage import AuditAction, record_audit_event
+from bot.storage.enums import KnowledgeDecision
 from bot.storage.knowledge_reviews import (
     REVIEW_NOTE_PROMPT_ACTION,
     record_review,
@@ -159,7 +159,7 @@ async def _decide(
 ) -> None:
     """Record the decision on this version of ``intent`` and audit it, in one transaction:
     an approval when ``note`` is None, otherwise a request for change."""
-    decision = Decision.APPROVED if note is None else Decision.NEEDS_CHANGE
+    decision = KnowledgeDecision.APPROVED if note is None else KnowledgeDecision.NEEDS_CHANGE
     action = AuditAction.JAWABAN_DISETUJUI if note is None else AuditAction.JAWABAN_PERLU_PERUBAHAN
 
     async def decide(session: AsyncSession) -> None:
@@ -229,7 +229,7 @@ def _status_html(knowledge: KnowledgeBase, status: EntryStatus) -> str:
         )
     ]
     latest = status.latest
-    if latest is not None and latest.decision == Decision.APPROVED:
+    if latest is not None and latest.decision == KnowledgeDecision.APPROVED:
         lines.append(
             knowledge.message(
                 "review_status_approved",

@@ -23,7 +23,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.queue import clock
 from bot.settings import Settings
 from bot.storage.database import DatabaseUnavailable
-from bot.storage.enums import KnowledgeDecision as Decision
+from bot.storage.enums import KnowledgeDecision
 from bot.storage.knowledge_reviews import approved_versions, entry_histories
 from bot.storage.models import KnowledgeReview
 from bot.storage.transaction import in_transaction
@@ -90,7 +90,7 @@ def review_state(latest: KnowledgeReview | None, today: date) -> ReviewState:
     """The state left by the latest decision on the entry's current version (None: none)."""
     if latest is None:
         return ReviewState.DRAFT
-    if latest.decision != Decision.APPROVED:
+    if latest.decision != KnowledgeDecision.APPROVED:
         return ReviewState.NEEDS_CHANGE
     if latest.review_by is not None and latest.review_by < today:
         return ReviewState.OVERDUE

@@ -13,14 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.review import (
-    Decision,
-    EntryStatus,
-    ReviewState,
-    drafts,
-    entry_statuses,
-    office_today,
-)
+from bot.knowledge.review import EntryStatus, ReviewState, drafts, entry_statuses, office_today
 from bot.settings import load_settings
 from bot.storage.database import (
     create_engine,
@@ -28,6 +21,7 @@ from bot.storage.database import (
     default_database_url,
     normalize_database_url,
 )
+from bot.storage.enums import KnowledgeDecision
 
 STATE_WORDS = {
     ReviewState.DRAFT: "draft",
@@ -84,7 +78,7 @@ def status_lines(kb: KnowledgeBase, statuses: list[EntryStatus]) -> list[str]:
     for status in statuses:
         line = f"{STATE_WORDS[status.state]:<13} {status.intent:<22} {kb.title(status.intent)}"
         latest = status.latest
-        if latest is not None and latest.decision == Decision.APPROVED:
+        if latest is not None and latest.decision == KnowledgeDecision.APPROVED:
             line += (
                 f" — approved by {latest.lawyer_name or latest.lawyer_id} on "
                 f"{latest.created_at.date()}, review by {latest.review_by}"

@@ -132,11 +132,28 @@ async def test_reload_requests_count_up(session_factory: async_sessionmaker[Asyn
         assert await latest_reload(session) == second
 
 
-async def test_an_unreachable_database_leaves_the_answer_unapproved(tmp_path: object) -> None:
+async def test_while_the_database_is_unreachable_a_worker_keeps_the_approvals_it_read(
+    tmp_path: object,
+) -> None:
+    """Read on start, none are kept (every answer carries the line); later, the last ones."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/db.sqlite")
+    settings = Settings()
+    client = NluClient.from_settings(settings.rasa, url="http://127.0.0.1:9", auth_token=None)
+    kept = frozenset({("media_sosial", "a" * 64)})
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        understanding=Understanding(client, settings.policy),
+        knowledge=load_knowledge_base(),
+        approvals=kept,
+    )
     try:
-        assert await read_approvals(create_session_factory(engine)) is None
+        assert await read_approvals(services.sessions) is None
+        await refresh_approvals(services)
+        assert services.approvals == kept
     finally:
+        await client.aclose()
         await engine.dispose()
 
 
